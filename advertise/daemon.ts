@@ -1,0 +1,177 @@
+/**
+ * The advertise daemon: samples /proc and utmp, keeps both documents rendered, answers TCP and UDP
+ * on one port, reloads its config file on SIGHUP, logs its counters on SIGUSR1 and drains on SIGTERM.
+ * Resolves with the exit code once it has stopped.
+ */
+import { hostname as osHostname } from 'node:os';
+import { describeError } from '../shared/errors.ts';
+import { listenFds } from '../shared/listen-fds.ts';
+import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
+import { readConfigFile } from './config-file.ts';
+import { newCounters } from './counters.ts';
+import { buildAdvertisement, renderDocuments, wireHostname, type Documents } from './document.ts';
+import { adoptListeners, bindListeners, type Listeners } from './listen.ts';
+import { SourceRateLimiter } from './rate-limit.ts';
+import { Sampler } from './sampler.ts';
+import { mergeSettings, type Settings } from './settings.ts';
+import { SourceFilter } from './source-filter.ts';
+import { formatStatus, serveStatus, type StatusReport } from './status.ts';
+import { createTcpResponder } from './tcp-responder.ts';
+import { attachUdpResponder } from './udp-responder.ts';
+
+export interface DaemonOptions {
+  address: string;
+  port: number;
+  procfs: string;
+  utmp: string;
+  configPath: string | undefined;
+  /** Settings given as flags: they win over the config file, also after a reload. */
+  flagSettings: Partial<Settings>;
+  hostname: string | undefined;
+  interfaces: string[];
+  statusSocket: string;
+}
+
+/** How often repeated events (bad datagrams, failing /proc files) are summarised in the log. */
+export const LOG_SUMMARY_INTERVAL_MS = 10_000;
+
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const started = performance.now();
+  const fileSettings = opts.configPath ? await readConfigFile(opts.configPath) : {};
+  let settings = mergeSettings(fileSettings, opts.flagSettings);
+  const counters = newCounters();
+  const throttled = new ThrottledLog(LOG_SUMMARY_INTERVAL_MS);
+  const limiter = new SourceRateLimiter(settings.rateLimit, settings.rateBurst);
+  const filter = opts.interfaces.length > 0 ? new SourceFilter(opts.interfaces) : undefined;
+  const hostname = wireHostname(opts.hostname ?? osHostname());
+
+  const sampler = new Sampler({
+    procfs: opts.procfs,
+    utmpPath: opts.utmp,
+    onError(source, err, repeated) {
+      counters.sourceErrors++;
+      const fallback =
+        source === 'utmp' && (err as { code?: string }).code === 'ERR_SOURCE_MISSING' ? 'counting no sessions' : 'serving its last good values';
+      if (!repeated) logWarning(`cannot read ${source}: ${describeError(err)}; ${fallback}`);
+      else throttled.count('warning', `${source} still unreadable (${describeError(err)})`);
+    },
+    onRecovered: (source) => logInfo(`${source} readable again`),
+  });
+  let docs: Documents;
+  const render = () => {
+    const ad = buildAdvertisement(sampler.measurements, settings, hostname, (performance.now() - started) / 1000);
+    docs = renderDocuments(ad);
+  };
+  await sampler.sample();
+  render();
+
+  const tcp = createTcpResponder({
+    document: () => docs.tcp,
+    counters,
+    filter,
+    throttled,
+    writeTimeoutMs: () => settings.writeTimeoutMs,
+  });
+  tcp.server.maxConnections = settings.maxConnections;
+  const activated = listenFds();
+  let listeners: Listeners;
+  try {
+    listeners = activated.length > 0 ? await adoptListeners(activated, tcp.server) : await bindListeners(opts.address, opts.port, tcp.server);
+  } catch (err) {
+    tcp.server.close();
+    throw err;
+  }
+  attachUdpResponder(listeners.udp, { document: () => docs.udp, counters, limiter, filter, throttled });
+
+  const report = (): StatusReport => ({
+    pid: process.pid,
+    hostname,
+    state: docs.ad.state,
+    weight: docs.ad.weight,
+    rating: docs.ad.rating,
+    sessions: docs.ad.sessions,
+    users: docs.ad.users,
+    daemonUptimeSec: (performance.now() - started) / 1000,
+    listening: listeners.describe,
+    settings: { ...settings, interfaces: filter?.allowed ?? [] },
+    trackedSources: limiter.size,
+    openTcpConnections: tcp.open.size,
+    counters: { ...counters },
+  });
+  const status = await serveStatus(opts.statusSocket, report).catch((err: unknown) => {
+    logWarning(`no status socket at ${opts.statusSocket}: ${describeError(err)} (SIGUSR1 still logs the counters)`);
+    return undefined;
+  });
+
+  let missingInterfaces = '';
+  const refreshFilter = () => {
+    const missing = (filter?.refresh() ?? []).join(', ');
+    if (missing === missingInterfaces) return;
+    if (missing) logWarning(`--interface ${missing} has no address: nobody there is answered`);
+    else logInfo(`--interface: answering ${filter!.allowed.join(' ')}`);
+    missingInterfaces = missing;
+  };
+  refreshFilter();
+  sampler.start(
+    () => settings.sampleIntervalMs,
+    () => {
+      render();
+      refreshFilter();
+      limiter.sweep();
+    },
+  );
+  const summaryTimer = setInterval(() => throttled.flush(), LOG_SUMMARY_INTERVAL_MS);
+
+  const describeSettings = () =>
+    `state ${settings.drain ? 'draining' : 'accepting'}, weight ${settings.weight}, rate limit ${settings.rateLimit || 'off'}/s burst ${settings.rateBurst}`;
+  logInfo(
+    `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
+      (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
+  );
+
+  const reload = async () => {
+    if (!opts.configPath) {
+      logInfo('SIGHUP: no --config file to reload');
+      return;
+    }
+    try {
+      const next = mergeSettings(await readConfigFile(opts.configPath), opts.flagSettings);
+      settings = next;
+      limiter.configure(settings.rateLimit, settings.rateBurst);
+      tcp.server.maxConnections = settings.maxConnections;
+      render();
+      counters.configReloads++;
+      logInfo(`reloaded ${opts.configPath}: ${describeSettings()}`);
+    } catch (err) {
+      counters.configErrors++;
+      logError(`SIGHUP: ${describeError(err)}; keeping the previous settings`);
+    }
+  };
+  const onHup = () => void reload();
+  const onUsr1 = () => logInfo(`status: ${formatStatus(report()).trim().replace(/\s*\n/g, '; ').replace(/ {2,}/g, ' ')}`);
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGTERM', onTerm).off('SIGINT', onInt).off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
+      sampler.stop();
+      clearInterval(summaryTimer);
+      status?.close();
+      listeners.udp.close();
+      // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
+      const force = setTimeout(() => {
+        for (const socket of tcp.open) socket.destroy();
+      }, settings.writeTimeoutMs + 1000);
+      tcp.server.close(() => {
+        clearTimeout(force);
+        throttled.flush();
+        logInfo(`stopped after ${counters.udpServed} UDP and ${counters.tcpServed} TCP answers`);
+        resolve(0);
+      });
+      // Logged once the listeners are closed: whoever reads this line gets "connection refused".
+      logInfo(`${signal}: no new queries; finishing ${tcp.open.size} open TCP connection(s)`);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm).on('SIGINT', onInt).on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * `ltsp-server-advertise status`: the running daemon answers on a Unix stream socket with one JSON
+ * object and closes, like the TCP port does with the document. A Unix socket works without root and
+ * under systemd's hardening (RuntimeDirectory= gives the daemon a writable /run/ltsp-advertise even
+ * with DynamicUser=), and file permissions decide who may look. The same report is logged on SIGUSR1.
+ */
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { StatusUnreachableError } from './errors.ts';
+
+export const STATUS_MAX_BYTES = 64 * 1024;
+
+/** $RUNTIME_DIRECTORY (set by systemd's RuntimeDirectory=) or the unit's directory. */
+export function defaultStatusSocket(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.RUNTIME_DIRECTORY?.split(':')[0] || '/run/ltsp-advertise';
+  return join(dir, 'status.sock');
+}
+
+export interface StatusReport {
+  pid: number;
+  hostname: string;
+  state: string;
+  weight: number;
+  rating: number;
+  sessions: number;
+  users: number;
+  daemonUptimeSec: number;
+  listening: string;
+  settings: Record<string, unknown>;
+  /** Sources the UDP rate limiter currently tracks (bounded). */
+  trackedSources: number;
+  openTcpConnections: number;
+  counters: Record<string, number>;
+}
+
+/** Is something already answering on this path? (Then it is not a stale socket to remove.) */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Serves the report on `path`; a stale socket file left by a killed daemon is replaced. */
+export async function serveStatus(path: string, report: () => StatusReport): Promise<Server> {
+  if (existsSync(path)) {
+    if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
+    if (await answers(path)) throw new Error(`another daemon already answers on ${path}`);
+    unlinkSync(path);
+  }
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.end(`${JSON.stringify(report())}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Asks the daemon on `path` for its report. */
+export function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusReport> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (err: unknown) => {
+      socket.destroy();
+      reject(new StatusUnreachableError(path, { cause: err }));
+    };
+    socket.setTimeout(timeoutMs, () => fail(new Error('timed out')));
+    socket.on('error', fail);
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > STATUS_MAX_BYTES) fail(new Error('report too large'));
+      else chunks.push(chunk);
+    });
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatusReport);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  });
+}
+
+/** The human-readable form: one "name value" line each, aligned. */
+export function formatStatus(r: StatusReport): string {
+  const rows: Array<[string, string | number]> = [
+    ['pid', r.pid],
+    ['hostname', r.hostname],
+    ['listening', r.listening],
+    ['state', r.state],
+    ['weight', r.weight],
+    ['rating', r.rating],
+    ['sessions', r.sessions],
+    ['users', r.users],
+    ['uptime_s', Math.round(r.daemonUptimeSec)],
+    ['open_tcp_connections', r.openTcpConnections],
+    ['tracked_sources', r.trackedSources],
+    ...Object.entries(r.counters).map(([k, v]): [string, number] => [snake(k), v]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+function snake(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

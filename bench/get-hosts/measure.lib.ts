@@ -1,0 +1,54 @@
+/** Helpers for the get-hosts benchmarks: timed child runs with peak RSS, medians, a table. */
+export { bundleGetHosts } from '../../test/get-hosts/bundle.ts';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+export const root = new URL('../..', import.meta.url).pathname;
+const GNU_TIME = '/usr/bin/time';
+
+export interface Sample {
+  wallMs: number;
+  /** Peak resident set in KiB (GNU time), or NaN when /usr/bin/time is missing. */
+  rssKb: number;
+  stdout: string;
+}
+
+/** Runs a command once, wall time measured here, peak RSS by GNU time. */
+export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
+  const haveTime = existsSync(GNU_TIME);
+  const [cmd, argv] = haveTime ? [GNU_TIME, ['-f', '%M', command, ...args]] : [command, args];
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', () => {
+      const wallMs = performance.now() - started;
+      const rss = haveTime ? Number(/(\d+)\s*$/.exec(stderr)?.[1]) : NaN;
+      resolve({ wallMs, rssKb: rss, stdout });
+    });
+  });
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function table(rows: Array<Record<string, string | number>>): string {
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]!).length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]!))))].join('\n');
+}
+
+/** A random loopback /24 nobody else is likely to use at the same moment. */
+export function randomSubnet(): string {
+  return `127.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}`;
+}

@@ -1,0 +1,65 @@
+/**
+ * get_hosts: LDM's hook (/usr/share/ltsp/get_hosts). Run with no arguments it prints the host list
+ * LDM needs on stdout, chosen host first. Flags are for people and scripts; see get-hosts/README.md.
+ *
+ * The arguments are parsed with node:util's parseArgs rather than commander: this runs at every
+ * greeter start on weak thin clients, and parseArgs costs nothing to load (commander's import is
+ * measured in bench/get-hosts/cold-start.ts). The component is imported only after the arguments
+ * are known to be valid.
+ */
+import { parseArgs } from 'node:util';
+import { runCli } from '../shared/cli.ts';
+import { UsageError } from '../shared/errors.ts';
+
+const USAGE = `Usage: get_hosts [options]
+
+Prints the application servers for LDM, chosen one first (no options: exactly what LDM needs).
+
+Options:
+  --config FILE      read this lts.conf instead of /etc/lts.conf
+  --servers LIST     servers to query, "host[:port]" separated by spaces or commas
+                     (instead of LDM_BALANCE_SERVERS)
+  --algorithm NAME   two-choices, best, weighted, machash, random, fixed, loadbalancer
+  --mac ADDR         this client's MAC for lts.conf sections and machash
+  --timeout MS       the overall deadline in ms (default 300)
+  --seed N           seed the random choices (reproducible runs)
+  --explain          print per server what it reported, its status and why the winner won
+  --json             the same as JSON
+  -h, --help         this help
+`;
+
+// No top-level await: the same source bundles to CommonJS too (see get-hosts/README.md, start-up).
+void runCli(async () => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        servers: { type: 'string' },
+        algorithm: { type: 'string' },
+        mac: { type: 'string' },
+        timeout: { type: 'string' },
+        seed: { type: 'string' },
+        explain: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (get_hosts --help lists the options)`);
+  }
+  const { help, ...args } = parsed.values;
+  if (help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { runGetHosts } = await import('../get-hosts/main.ts');
+  return runGetHosts(args, { env: process.env, write: (text) => void process.stdout.write(text) });
+}).then(() => {
+  // A name lookup still pending in the thread pool (a server whose DNS is down) must not keep LDM
+  // waiting after the answer is printed; stdout to a pipe or file is written synchronously on Linux.
+  process.exit();
+});

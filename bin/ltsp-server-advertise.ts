@@ -1,0 +1,86 @@
+/**
+ * ltsp-server-advertise: reports this application server's load on TCP and UDP port 377.
+ *   ltsp-server-advertise [flags]   run the daemon in the foreground until SIGTERM
+ *   ltsp-server-advertise status    print a running daemon's counters
+ * Arguments are parsed and checked here; the daemon is imported only when it is going to run.
+ * Exit codes: 0 ok, 1 runtime failure (cannot bind, bad LISTEN_FDS), 2 usage or config error,
+ * 3 status: no daemon answers (advertise/README.md).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { expandCommandPrefix, runCli } from '../shared/cli.ts';
+import { UsageError } from '../shared/errors.ts';
+import { setLogLevel } from '../shared/log.ts';
+import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
+import { SETTING_SPECS, settingsFromFlags } from '../advertise/settings.ts';
+import { defaultStatusSocket } from '../advertise/status.ts';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function buildProgram(run: (action: () => Promise<number>) => void): Command {
+  const program = new Command('ltsp-server-advertise')
+    .description('Advertise this LTSP application server\'s load on TCP and UDP port 377 (runs in the foreground).')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .option('--address <addr>', 'address to bind when not socket-activated', '0.0.0.0')
+    .option('--port <n>', 'TCP and UDP port to bind when not socket-activated', String(ADVERTISE_PORT))
+    .option('--procfs <dir>', 'read this directory instead of /proc', '/proc')
+    .option('--utmp <file>', 'utmp file with the login sessions', '/var/run/utmp')
+    .option('--config <file>', 'config file (key=value), re-read on SIGHUP')
+    .option('--hostname <name>', 'host name to advertise (default: the system host name)')
+    .option('--interface <name>', 'answer only clients in this interface\'s subnets (repeatable)', collect, [] as string[])
+    .option('--status-socket <path>', 'Unix socket for `status`', defaultStatusSocket())
+    .option('--verbose', 'log debug events too');
+  for (const spec of SETTING_SPECS) {
+    program.addOption(new Option(spec.kind === 'boolean' ? spec.flag : `${spec.flag} <n>`, spec.help));
+  }
+  program.action((opts: Record<string, unknown>) =>
+    run(async () => {
+      const port = String(opts.port);
+      if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(port)}`);
+      const flagSettings = settingsFromFlags(opts);
+      if (opts.verbose) setLogLevel('debug');
+      const { runDaemon } = await import('../advertise/daemon.ts');
+      return runDaemon({
+        address: String(opts.address),
+        port: Number(port),
+        procfs: String(opts.procfs),
+        utmp: String(opts.utmp),
+        configPath: opts.config as string | undefined,
+        flagSettings,
+        hostname: opts.hostname as string | undefined,
+        interfaces: opts.interface as string[],
+        statusSocket: String(opts.statusSocket),
+      });
+    }),
+  );
+  program
+    .command('status')
+    .description('print the counters of the daemon running on this machine')
+    .option('--status-socket <path>', 'the daemon\'s status socket', defaultStatusSocket())
+    .option('--json', 'print the raw JSON report')
+    .action((opts: { statusSocket: string; json?: boolean }) =>
+      run(async () => {
+        const { fetchStatus, formatStatus } = await import('../advertise/status.ts');
+        const report = await fetchStatus(opts.statusSocket);
+        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+        return 0;
+      }),
+    );
+  return program;
+}
+
+await runCli(async () => {
+  let action: (() => Promise<number>) | undefined;
+  const program = buildProgram((a) => (action = a));
+  try {
+    await program.parseAsync(expandCommandPrefix(process.argv.slice(2), program), { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+  return action ? action() : 0;
+});

@@ -1,0 +1,3 @@
+export declare const CJS_COMMANDS: string[];
+export declare function bundleCommand(name: string, outfile: string, options?: { format?: 'esm' | 'cjs' }): Promise<string>;
+export declare function commandNames(): string[];
