@@ -1,0 +1,122 @@
+/** Shared helpers of the winbind-pool tests (not a test file itself). */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pool } from '../../winbind-pool/pool.ts';
+import { backendSpec, poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
+
+/** Polls `cond` every 20 ms; throws with `what` if it is still false after `timeoutMs`. */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The code and reason a promise rejects with, or "resolved". */
+export async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    const e = err as { code?: string; reason?: string };
+    return e.reason ? `${e.code}:${e.reason}` : String(e.code);
+  }
+}
+
+/** Pools made here are closed by closeAll (call it in test.after and after each test). */
+const pools: Pool[] = [];
+export function blockingPool(settings: Partial<PoolSettings>, blockMs = 10, backend?: BackendSpec): Pool {
+  const pool = new Pool(poolSettings({ tickMs: 100, ...settings }), backend ?? backendSpec('blocking', { blockMs }));
+  pools.push(pool);
+  return pool;
+}
+export async function closeAll(): Promise<void> {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+}
+
+export function busyPids(pool: Pool): number[] {
+  return pool.status().workers.filter((w) => w.state === 'busy').map((w) => w.pid);
+}
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = ['--import', 'tsx', `${ROOT}bin/ltsp-winbind-pool.ts`];
+
+export interface Daemon {
+  proc: ChildProcess;
+  /** Everything the daemon wrote to stderr so far. */
+  log(): string;
+  /** Resolves when the daemon exits by itself. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then the exit status (SIGKILL after 20 s). */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const daemons = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const d of daemons) d.kill('SIGKILL');
+});
+
+/**
+ * Starts `ltsp-winbind-pool serve ARGS` (optionally behind a command prefix, e.g. nsenter) and waits
+ * for its "serving on" line.
+ */
+export async function startDaemon(args: string[], opts: { prefix?: string[]; env?: NodeJS.ProcessEnv; wait?: boolean } = {}): Promise<Daemon> {
+  const prefix = opts.prefix ?? [];
+  const argv = [...prefix, process.execPath, ...BIN, 'serve', ...args];
+  const proc = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] } as SpawnOptions);
+  daemons.add(proc);
+  let log = '';
+  proc.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => {
+      daemons.delete(proc);
+      resolve({ code, signal });
+    }),
+  );
+  const daemon: Daemon = {
+    proc,
+    exited,
+    log: () => log,
+    async stop() {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+      const r = await exited;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+  if (opts.wait !== false) {
+    let gone = false;
+    void exited.then(() => (gone = true));
+    await waitFor('the daemon to serve', () => {
+      if (gone) throw new Error(`daemon exited early:\n${log}`);
+      return log.includes('serving on');
+    }, 30_000);
+  }
+  return daemon;
+}
+
+/** Runs `ltsp-winbind-pool ARGS` with `input` on stdin; resolves with its exit code and output. */
+export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [...BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(input);
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Pool and backend settings: one defaults object, every field checked with a message that names the
+ * field and echoes the value.
+ */
+import { ConfigError } from '../shared/errors.ts';
+
+export interface PoolSettings {
+  /** Workers started up front and never reaped below (at least 1). */
+  minWorkers: number;
+  maxWorkers: number;
+  /** Idle workers wanted at all times; more are spawned when fewer are idle. */
+  minSpare: number;
+  /** A spare above the minimum idle this long is reaped (one per tick, oldest first). */
+  idleTimeoutMs: number;
+  /** A worker retires after this many requests (0: never). */
+  maxRequests: number;
+  /** Requests waiting for a worker; one more is answered ERR_BUSY at once. */
+  maxQueue: number;
+  /** From acceptance to answer; after it the caller gets ERR_TIMEOUT and the worker is killed. */
+  requestTimeoutMs: number;
+  /** Between SIGTERM and SIGKILL of a worker that must go. */
+  killGraceMs: number;
+  /** A worker that does not report ready within this is killed and counts as a start failure. */
+  startTimeoutMs: number;
+  /** Maintenance period: spawn rate doubling, reaping, backoff checks. */
+  tickMs: number;
+  /** The most workers spawned in one tick (the rate doubles 1, 2, 4 ... up to this). */
+  spawnRateCap: number;
+  /** Crash-loop guard: after N start failures in a row, wait min(backoffMinMs * 2^(N-1), backoffMaxMs). */
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** Overload (queue full, max workers reached) is logged at most once per interval. */
+  overloadLogIntervalMs: number;
+}
+
+export const POOL_DEFAULTS: Readonly<PoolSettings> = Object.freeze({
+  minWorkers: 1,
+  maxWorkers: 16,
+  minSpare: 1,
+  idleTimeoutMs: 10_000,
+  maxRequests: 1000,
+  maxQueue: 128,
+  requestTimeoutMs: 10_000,
+  killGraceMs: 2_000,
+  startTimeoutMs: 10_000,
+  tickMs: 1_000,
+  spawnRateCap: 32,
+  backoffMinMs: 1_000,
+  backoffMaxMs: 30_000,
+  overloadLogIntervalMs: 10_000,
+});
+
+const LIMITS: Record<keyof PoolSettings, [min: number, max: number]> = {
+  minWorkers: [1, 1024],
+  maxWorkers: [1, 1024],
+  minSpare: [0, 1024],
+  idleTimeoutMs: [0, 86_400_000],
+  maxRequests: [0, 1e9],
+  maxQueue: [0, 100_000],
+  requestTimeoutMs: [1, 3_600_000],
+  killGraceMs: [0, 600_000],
+  startTimeoutMs: [1, 600_000],
+  tickMs: [10, 60_000],
+  spawnRateCap: [1, 1024],
+  backoffMinMs: [0, 3_600_000],
+  backoffMaxMs: [0, 3_600_000],
+  overloadLogIntervalMs: [0, 86_400_000],
+};
+
+export function poolSettings(partial: Partial<PoolSettings> = {}): PoolSettings {
+  const s: PoolSettings = { ...POOL_DEFAULTS };
+  for (const [key, value] of Object.entries(partial) as [keyof PoolSettings, unknown][]) {
+    if (!Object.hasOwn(LIMITS, key)) throw new ConfigError(key, `unknown pool setting ${JSON.stringify(key)}`);
+    if (value === undefined) continue;
+    const [min, max] = LIMITS[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(key, `${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    }
+    s[key] = value;
+  }
+  if (s.maxWorkers < s.minWorkers) throw new ConfigError('maxWorkers', `maxWorkers (${s.maxWorkers}) must be at least minWorkers (${s.minWorkers})`);
+  if (s.minSpare > s.maxWorkers) throw new ConfigError('minSpare', `minSpare (${s.minSpare}) must be at most maxWorkers (${s.maxWorkers})`);
+  if (s.backoffMaxMs < s.backoffMinMs) throw new ConfigError('backoffMaxMs', `backoffMaxMs (${s.backoffMaxMs}) must be at least backoffMinMs (${s.backoffMinMs})`);
+  return s;
+}
+
+/** Which backend the workers load, and its options. Sent to each worker when it starts. */
+export type BackendSpec =
+  | { kind: 'winbind'; library: string }
+  | { kind: 'local'; passwdFile: string; groupFile: string | null }
+  | { kind: 'blocking'; blockMs: number; password: string };
+
+export const BACKEND_KINDS = ['winbind', 'local', 'blocking'] as const;
+
+export function backendSpec(kind: string, options: { library?: string; passwdFile?: string; groupFile?: string; blockMs?: number; password?: string } = {}): BackendSpec {
+  switch (kind) {
+    case 'winbind':
+      return { kind, library: options.library ?? 'libwbclient.so.0' };
+    case 'local':
+      if (!options.passwdFile) throw new ConfigError('passwdFile', 'the local backend needs a passwd file (--passwd-file)');
+      return { kind, passwdFile: options.passwdFile, groupFile: options.groupFile ?? null };
+    case 'blocking': {
+      const blockMs = options.blockMs ?? 10;
+      if (!Number.isInteger(blockMs) || blockMs < 0 || blockMs > 600_000) {
+        throw new ConfigError('blockMs', `blockMs must be an integer from 0 to 600000, got ${JSON.stringify(blockMs)}`);
+      }
+      return { kind, blockMs, password: options.password ?? 'secret' };
+    }
+    default:
+      throw new ConfigError('backend', `backend must be one of ${BACKEND_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
+}

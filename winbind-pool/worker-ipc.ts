@@ -1,0 +1,28 @@
+/**
+ * Messages between the pool and a worker over the child_process IPC channel. The pool checks what a
+ * worker sends as it checks what a client sends: a worker is a separate process and may be broken.
+ */
+import { isWireErrorCode } from './errors.ts';
+import type { BackendRequest, WireError } from './protocol.ts';
+import type { BackendSpec } from './settings.ts';
+
+export type ToWorker = { t: 'init'; backend: BackendSpec } | { t: 'req'; seq: number; req: BackendRequest };
+
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'res'; seq: number; ok: true; result: unknown }
+  | { t: 'res'; seq: number; ok: false; error: WireError };
+
+/** The message, or null when it is not one a worker may send. */
+export function checkFromWorker(msg: unknown): FromWorker | null {
+  if (typeof msg !== 'object' || msg === null) return null;
+  const m = msg as Record<string, unknown>;
+  if (m.t === 'ready') return { t: 'ready' };
+  if (m.t !== 'res' || typeof m.seq !== 'number') return null;
+  if (m.ok === true) return { t: 'res', seq: m.seq, ok: true, result: m.result ?? null };
+  const e = m.error as Record<string, unknown> | undefined;
+  if (m.ok !== false || typeof e !== 'object' || e === null || !isWireErrorCode(e.code) || typeof e.message !== 'string') return null;
+  const error: WireError = { code: e.code, message: e.message.slice(0, 1000) };
+  if (typeof e.reason === 'string') error.reason = e.reason.slice(0, 100);
+  return { t: 'res', seq: m.seq, ok: false, error };
+}
