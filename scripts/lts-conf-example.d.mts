@@ -1,0 +1,2 @@
+export declare const KEY_FILES: string[];
+export declare function renderExample(): string;
