@@ -6,8 +6,8 @@
  * Exit codes: 0 ok, 1 runtime failure (cannot bind, bad LISTEN_FDS), 2 usage or config error,
  * 3 status: no daemon answers (advertise/README.md).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { expandCommandPrefix, runCli } from '../shared/cli.ts';
+import { Command, Option } from 'commander';
+import { runProgram, type ActionRunner } from '../shared/cli.ts';
 import { UsageError } from '../shared/errors.ts';
 import { setLogLevel } from '../shared/log.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
@@ -16,7 +16,7 @@ import { defaultStatusSocket } from '../advertise/status.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function buildProgram(run: (action: () => Promise<number>) => void): Command {
+function buildProgram(run: ActionRunner): Command {
   const program = new Command('ltsp-server-advertise')
     .description('Advertise this LTSP application server\'s load on TCP and UDP port 377 (runs in the foreground).')
     .enablePositionalOptions()
@@ -70,17 +70,4 @@ function buildProgram(run: (action: () => Promise<number>) => void): Command {
   return program;
 }
 
-await runCli(async () => {
-  let action: (() => Promise<number>) | undefined;
-  const program = buildProgram((a) => (action = a));
-  try {
-    await program.parseAsync(expandCommandPrefix(process.argv.slice(2), program), { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return 0; // --help, --version
-      throw new UsageError(err.message.replace(/^error: /, ''));
-    }
-    throw err;
-  }
-  return action ? action() : 0;
-});
+await runProgram(buildProgram);

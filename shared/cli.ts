@@ -3,7 +3,7 @@
  * and one place where an error reaches the user, printed once, with its documented exit code.
  * Kept free of heavy imports: bin/ files load it before anything else.
  */
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { BalanceError, UsageError } from './errors.ts';
 import { logError } from './log.ts';
 
@@ -73,4 +73,29 @@ export async function runCli(main: () => Promise<number | void>): Promise<void> 
       process.exitCode = EXIT_FAILURE;
     }
   }
+}
+
+/** Registers a subcommand's work; the work runs after parsing, inside runCli's error handling. */
+export type ActionRunner = (action: () => Promise<number>) => void;
+
+/**
+ * Parses a commander program built by `build` (which must call `exitOverride()` and silence
+ * `outputError`, so that commander's own errors come here), expanding subcommand prefixes, then runs
+ * the chosen action. A commander error becomes a UsageError (exit 2) printed once; --help exits 0.
+ */
+export async function runProgram(build: (run: ActionRunner) => Command, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  await runCli(async () => {
+    let action: (() => Promise<number>) | undefined;
+    const program = build((a) => (action = a));
+    try {
+      await program.parseAsync(expandCommandPrefix(argv, program), { from: 'user' });
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        if (err.exitCode === 0) return 0; // --help, --version
+        throw new UsageError(err.message.replace(/^error: /, ''));
+      }
+      throw err;
+    }
+    return action ? action() : 0;
+  });
 }
