@@ -1,0 +1,19 @@
+/** Small helpers the fleet benchmarks share: percentiles and a plain-text table. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function requireRootOrExit(what: string): void {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`${what} needs root (network namespaces); skipped\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * ltsp-balance: the umbrella command.
+ *   ltsp-balance demo                 a loopback fleet, get_hosts --explain, the chooser (no root)
+ *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
+ *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
+ *   ltsp-balance netns-cleanup        delete network namespaces left by a killed fleet test run
+ * Unambiguous prefixes work (`up` for update-sshkeys); a typo gets a "did you mean".
+ * Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 update-sshkeys: file written but some
+ * server gave no key (fleet/README.md).
+ */
+import { Command, CommanderError } from 'commander';
+import { expandCommandPrefix, runCli } from '../shared/cli.ts';
+import { UsageError } from '../shared/errors.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function positiveInt(name: string, raw: string, max: number): number {
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new UsageError(`${name} must be a whole number 1..${max}, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function buildProgram(run: (action: () => Promise<number>) => void): Command {
+  const program = new Command('ltsp-balance')
+    .description('ltsp-balance: install, host keys, and a demonstration fleet')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('demo')
+    .description('start a loopback fleet (127.0.0.2-5), run get_hosts --explain, show the chooser; no root needed')
+    .option('--port <n>', 'unprivileged port for the demo daemons', '3777')
+    .option('--no-chooser', 'do not run the interactive chooser even on a terminal')
+    .action((opts: { port: string; chooser: boolean }) =>
+      run(async () => {
+        const port = positiveInt('--port', opts.port, 65_535);
+        const { runDemo } = await import('../demo/run.ts');
+        return runDemo({ port, chooser: opts.chooser, out: process.stdout });
+      }),
+    );
+
+  program
+    .command('install')
+    .description('install the commands, systemd units, example lts.conf, and get_hosts into each thin-client chroot')
+    .option('--root <dir>', 'root of the target system', '/')
+    .option('--chroot <dir>', 'thin-client chroot inside the root (repeatable; default: every /opt/ltsp/*)', collect, [] as string[])
+    .option('--prefix <dir>', 'prefix of the server files', '/usr')
+    .option('--from <dir>', 'directory of bundled commands (default: next to this command, or built from the sources)')
+    .option('--force', 'set aside files that ltsp-balance did not write (restored by uninstall)')
+    .option('--dry-run', 'print what would be written, write nothing')
+    .action((opts: { root: string; chroot: string[]; prefix: string; from?: string; force?: boolean; dryRun?: boolean }) =>
+      run(async () => {
+        const { install } = await import('../fleet/install/install.ts');
+        const result = install({ root: opts.root, prefix: opts.prefix, chroots: opts.chroot, from: opts.from, force: opts.force, dryRun: opts.dryRun });
+        if (opts.dryRun) {
+          for (const f of result.files) process.stdout.write(`${f.kind === 'symlink' ? `${f.path} -> ${f.target}` : f.path}\n`);
+        }
+        return 0;
+      }),
+    );
+
+  program
+    .command('uninstall')
+    .description('remove exactly what install wrote (its manifest), restoring files it set aside')
+    .option('--root <dir>', 'root of the target system', '/')
+    .action((opts: { root: string }) =>
+      run(async () => {
+        const { uninstall } = await import('../fleet/install/install.ts');
+        uninstall(opts.root);
+        return 0;
+      }),
+    );
+
+  program
+    .command('update-sshkeys')
+    .description('ssh-keyscan every server of the extraservers list into a known_hosts file that LTSP merges into the chroots')
+    .option('--extraservers <file>', 'list of servers, host[:port] (port of sshd)', '/etc/ltsp/extraservers')
+    .option('--output <file>', 'known_hosts file to write', '/etc/ltsp/ssh_known_hosts.auto')
+    .option('--timeout <s>', 'seconds ssh-keyscan waits per server', '5')
+    .action((opts: { extraservers: string; output: string; timeout: string }) =>
+      run(async () => {
+        const timeoutSec = positiveInt('--timeout', opts.timeout, 600);
+        const { updateSshKeys, EXIT_SOME_UNREACHABLE } = await import('../fleet/host-keys/update-sshkeys.ts');
+        const report = await updateSshKeys({ extraservers: opts.extraservers, output: opts.output, timeoutSec });
+        return report.unreachable.length > 0 ? EXIT_SOME_UNREACHABLE : 0;
+      }),
+    );
+
+  program
+    .command('netns-cleanup')
+    .description('delete the ltspf* network namespaces of fleet test runs whose process is gone')
+    .option('--all', 'also those of runs still alive')
+    .action((opts: { all?: boolean }) =>
+      run(async () => {
+        const { requireRoot } = await import('../fleet/netns.ts');
+        requireRoot('netns-cleanup');
+        const { cleanupLeftovers } = await import('../fleet/cleanup.ts');
+        for (const ns of cleanupLeftovers({ includeLive: opts.all === true })) process.stdout.write(`${ns}\n`);
+        return 0;
+      }),
+    );
+  return program;
+}
+
+await runCli(async () => {
+  let action: (() => Promise<number>) | undefined;
+  const program = buildProgram((a) => (action = a));
+  try {
+    await program.parseAsync(expandCommandPrefix(process.argv.slice(2), program), { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      if (err.code === 'commander.help') return 2; // no subcommand: commander printed the help
+      throw new UsageError(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
+    }
+    throw err;
+  }
+  return action ? action() : 2;
+});

@@ -1,0 +1,123 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from './site-assert.ts';
+
+const SERVERS = ['app1', 'app2', 'app3', 'app4'];
+const SLOW_START_S = 3;
+let drainConfig: string;
+const env = { LDM_BALANCE_SLOW_START_S: String(SLOW_START_S) };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const getSite = useSite(test, [...SERVERS, 'client'], async (site) => {
+  drainConfig = join(site.dir, 'app4-advertise.conf');
+  writeFileSync(drainConfig, 'drain=false\n');
+  await Promise.all([site.startServer('app1'), site.startServer('app2'), site.startServer('app3'), site.startServer('app4', { config: drainConfig })]);
+});
+const ip = (h: string): string => getSite().address(h);
+
+const decide = (...extra: string[]) => getSite().getHosts('client', ['--servers', getSite().serverList(SERVERS), '--json', ...extra], env);
+
+test('a daemon killed mid-run is Down at once and never chosen', async () => {
+  const site = getSite();
+  site.killServer('app1');
+  await site.server('app1')?.exited;
+  for (let i = 0; i < 8; i++) {
+    const json = assertDecided(await decide(), [ip('app2'), ip('app3'), ip('app4')], `run ${i}`);
+    const dead = serverView(json, ip('app1'));
+    assert.is(dead.status, 'Down');
+    assert.match(dead.error?.code ?? '', /ERR_SURVEY/);
+    assert.not.ok(json.hosts.includes(ip('app1')), 'a dead server is not even in the menu');
+  }
+});
+
+test('a server that comes back ramps up by slow start, visible in --json and --explain', async () => {
+  const site = getSite();
+  // Let the others leave their own slow start behind first.
+  await sleep(SLOW_START_S * 1000);
+  await site.startServer('app1');
+  const json = assertDecided(await decide(), SERVERS.map(ip), 'after restart');
+  const back = serverView(json, ip('app1'));
+  assert.is(back.status, 'Idle');
+  assert.ok(back.score && back.score.slowStart < 1, `slow start factor ${back.score?.slowStart}`);
+  assert.ok(serverView(json, ip('app2')).score?.slowStart === 1, 'the others are past their slow start');
+  assert.match(back.detail, /slow start/);
+  const text = await site.getHosts('client', ['--servers', site.serverList(SERVERS), '--explain'], env);
+  assert.match(text.stdout, new RegExp(`${ip('app1').replace(/\./g, '\\.')}.*slow start \\d+%`));
+  await sleep(SLOW_START_S * 1000 + 300);
+  const later = assertDecided(await decide(), SERVERS.map(ip), 'after the window');
+  assert.is(serverView(later, ip('app1')).score?.slowStart, 1);
+});
+
+test('a partitioned host is Down after the deadline, the others still chosen in time; healed, it is back', async () => {
+  const site = getSite();
+  await site.fleet.partition('app2');
+  for (let i = 0; i < 4; i++) {
+    const json = assertDecided(await decide(), [ip('app1'), ip('app3'), ip('app4')], `partitioned ${i}`);
+    const cut = serverView(json, ip('app2'));
+    assert.is(cut.status, 'Down');
+    assert.ok(cut.error, 'the explanation says why');
+  }
+  await site.fleet.heal('app2');
+  let status = '';
+  for (let i = 0; i < 20 && status !== 'Idle'; i++) {
+    status = serverView(assertDecided(await decide(), SERVERS.map(ip), 'healed'), ip('app2')).status;
+    if (status !== 'Idle') await sleep(200);
+  }
+  assert.is(status, 'Idle');
+});
+
+test('with 30% loss on every server link, every run still prints a host within the deadline', async () => {
+  const site = getSite();
+  for (const h of SERVERS) await site.fleet.setLink(h, { lossPercent: 30 });
+  let answered = 0;
+  try {
+    for (let i = 0; i < 15; i++) {
+      const json = assertDecided(await decide(), SERVERS.map(ip), `loss run ${i}`);
+      if (json.fallback !== 'none-answered') answered++;
+      for (const s of json.servers) if (s.status === 'Down') assert.ok(s.error, `${s.server} Down with a reason`);
+    }
+  } finally {
+    for (const h of SERVERS) await site.fleet.setLink(h, {});
+  }
+  // P(no server answers) is about 0.26^4 per run with one retry each: nearly every run finds one.
+  assert.ok(answered >= 12, `${answered} of 15 runs had an answer`);
+});
+
+test('draining switched at run time (config file + SIGHUP) takes the server out and back', async () => {
+  const site = getSite();
+  const waitFor = async (state: string): Promise<void> => {
+    let seen = '';
+    for (let i = 0; i < 25 && seen !== state; i++) {
+      seen = serverView(assertDecided(await decide(), SERVERS.map(ip), state), ip('app4')).status;
+      if (seen !== state) await sleep(200);
+    }
+    assert.is(seen, state);
+  };
+  writeFileSync(drainConfig, 'drain=true\n');
+  site.server('app4')!.signal('SIGHUP');
+  await waitFor('Draining');
+  for (let i = 0; i < 5; i++) assert.not.ok((await decide()).json?.hosts.includes(ip('app4')), 'a draining server is not offered');
+  writeFileSync(drainConfig, 'drain=false\n');
+  site.server('app4')!.signal('SIGHUP');
+  await waitFor('Idle');
+});
+
+test('no server answering at all: the configured list is printed within the deadline (exit 3)', async () => {
+  const site = getSite();
+  for (const h of SERVERS) await site.fleet.partition(h);
+  try {
+    const run = await decide();
+    const json = assertDecided(run, SERVERS.map(ip), 'all partitioned');
+    assert.is(run.status, 3);
+    assert.is(json.fallback, 'none-answered');
+    assert.equal([...json.hosts].sort(), SERVERS.map(ip).sort());
+  } finally {
+    for (const h of SERVERS) await site.fleet.heal(h);
+  }
+});
+
+testTeardownLeavesNothing(test, getSite, SERVERS);
+
+test.run();
