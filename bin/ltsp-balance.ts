@@ -8,8 +8,8 @@
  * Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 update-sshkeys: file written but some
  * server gave no key (fleet/README.md).
  */
-import { Command, CommanderError } from 'commander';
-import { expandCommandPrefix, runCli } from '../shared/cli.ts';
+import { Command } from 'commander';
+import { runProgram, type ActionRunner } from '../shared/cli.ts';
 import { UsageError } from '../shared/errors.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -19,7 +19,7 @@ function positiveInt(name: string, raw: string, max: number): number {
   return Number(raw);
 }
 
-function buildProgram(run: (action: () => Promise<number>) => void): Command {
+function buildProgram(run: ActionRunner): Command {
   const program = new Command('ltsp-balance')
     .description('ltsp-balance: install, host keys, and a demonstration fleet')
     .exitOverride()
@@ -102,18 +102,4 @@ function buildProgram(run: (action: () => Promise<number>) => void): Command {
   return program;
 }
 
-await runCli(async () => {
-  let action: (() => Promise<number>) | undefined;
-  const program = buildProgram((a) => (action = a));
-  try {
-    await program.parseAsync(expandCommandPrefix(process.argv.slice(2), program), { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.exitCode === 0) return 0; // --help, --version
-      if (err.code === 'commander.help') return 2; // no subcommand: commander printed the help
-      throw new UsageError(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
-    }
-    throw err;
-  }
-  return action ? action() : 2;
-});
+await runProgram(buildProgram);

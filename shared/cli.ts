@@ -92,7 +92,9 @@ export async function runProgram(build: (run: ActionRunner) => Command, argv: re
     } catch (err) {
       if (err instanceof CommanderError) {
         if (err.exitCode === 0) return 0; // --help, --version
-        throw new UsageError(err.message.replace(/^error: /, ''));
+        if (err.code === 'commander.help') return EXIT_USAGE; // a subcommand was needed: commander printed the help
+        // One event per line: commander puts its "Did you mean" on a second line.
+        throw new UsageError(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
       }
       throw err;
     }
