@@ -169,7 +169,10 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
   const tcpAfter = opts.tcpAfterMs ?? Math.max(20, (timeoutMs * 2) / 5);
   timers.push(setTimeout(() => targets.forEach(sendUdp), retryAfter));
   timers.push(setTimeout(() => targets.forEach(startTcp), tcpAfter));
-  timers.push(setTimeout(onDeadline, Math.max(0, timeoutMs - elapsed())));
+  // The deadline runs after one more I/O poll: on a busy client the timer can fire late, with answers
+  // that arrived in time still queued in the socket; the poll phase reads them before we give up.
+  let deadlineImmediate: NodeJS.Immediate | undefined;
+  timers.push(setTimeout(() => (deadlineImmediate = setImmediate(onDeadline)), Math.max(0, timeoutMs - elapsed())));
   const onAbort = (): void => onDeadline();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onDeadline();
@@ -179,6 +182,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     await finished;
   } finally {
     timers.forEach(clearTimeout);
+    if (deadlineImmediate) clearImmediate(deadlineImmediate);
     opts.signal?.removeEventListener('abort', onAbort);
     for (const t of targets) t.tcp?.abort();
     for (const socket of Object.values(sockets)) socket.close();
