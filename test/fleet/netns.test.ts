@@ -12,19 +12,24 @@ test.after(async () => {
   await fleet?.teardown();
 });
 
-// Counts UDP datagrams received on ADDR:PORT for MS milliseconds, prints the count.
-const COUNT_UDP = `const d=require('dgram').createSocket('udp4');let n=0;d.on('message',()=>n++);
-d.bind(+process.argv[2],process.argv[1],()=>console.log('ready'));setTimeout(()=>{console.log('count='+n);d.close()},+process.argv[3]);`;
+// Counts 'x' datagrams received on ADDR:PORT until the sender's 'end' marker (or MS milliseconds), prints
+// the count. Ending on the marker, not on a fixed window, keeps a slow start of the sender on a busy
+// machine from being counted as loss; the marker is sent 20 times so that 30% loss cannot eat it.
+const COUNT_UDP = `const d=require('dgram').createSocket('udp4');let n=0,done=false;
+const fin=()=>{if(done)return;done=true;console.log('count='+n);d.close()};
+d.on('message',(m)=>{if(m.toString()==='end')setTimeout(fin,50);else n++});
+d.bind(+process.argv[2],process.argv[1],()=>console.log('ready'));setTimeout(fin,+process.argv[3]);`;
 const SEND_UDP = `const d=require('dgram').createSocket('udp4');let i=0;const N=+process.argv[3];
-const t=setInterval(()=>{d.send('x',+process.argv[2],process.argv[1]);if(++i>=N){clearInterval(t);setTimeout(()=>d.close(),50)}},1);`;
+const end=(k)=>{d.send('end',+process.argv[2],process.argv[1]);if(k>1)setTimeout(()=>end(k-1),10);else setTimeout(()=>d.close(),50)};
+const t=setInterval(()=>{d.send('x',+process.argv[2],process.argv[1]);if(++i>=N){clearInterval(t);setTimeout(()=>end(20),20)}},1);`;
 
 async function udpDelivered(from: string, to: string, count: number): Promise<number> {
   const f = fleet!;
-  const rx = f.spawn(to, [process.execPath, '-e', COUNT_UDP, f.host(to).address, '7070', '4000'], { label: 'udp counter' });
+  const rx = f.spawn(to, [process.execPath, '-e', COUNT_UDP, f.host(to).address, '7070', '30000'], { label: 'udp counter' });
   await rx.waitForOutput(/ready/, 5000);
   const tx = await f.exec(from, [process.execPath, '-e', SEND_UDP, f.host(to).address, '7070', String(count)]);
   assert.is(tx.status, 0, tx.stderr);
-  const m = await rx.waitForOutput(/count=(\d+)/, 8000);
+  const m = await rx.waitForOutput(/count=(\d+)/, 35_000);
   return Number(m[1]);
 }
 
