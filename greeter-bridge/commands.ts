@@ -1,0 +1,126 @@
+/**
+ * The subcommands behind bin/ltsp-greeter-bridge.ts: flags, environment and lts.conf resolved into
+ * checked options, then the component runs. Loaded only after commander has parsed the arguments.
+ */
+import { ConfigError, UsageError } from '../shared/errors.ts';
+import { logWarning } from '../shared/log.ts';
+import { localIdentity } from '../get-hosts/identity.ts';
+import { parseServerList } from '../get-hosts/servers.ts';
+import { formatWarning, loadSettings } from '../get-hosts/settings.ts';
+import { choiceOutput } from './choice-output.ts';
+import {
+  choiceQueueSize,
+  DEFAULT_CHOICE_QUEUE,
+  DEFAULT_INTERVAL_S,
+  DEFAULT_QUEUE,
+  KEYS,
+  keyReader,
+  parseSeconds,
+  pickQueue,
+  resolveGroup,
+  snapshotQueueSize,
+  type Source,
+} from './config.ts';
+import { NoBridgeError } from './errors.ts';
+import { readKernelLimits } from './limits.ts';
+import { readBridgeStatus } from './lock.ts';
+
+export interface CommonFlags {
+  queue?: string;
+  choiceQueue?: string;
+  config?: string;
+}
+
+export interface ServeFlags extends CommonFlags {
+  servers?: string;
+  interval?: string;
+  group?: string;
+  output?: string;
+  cache?: string | false;
+  msgsize?: string;
+  maxmsgs?: string;
+  removeQueues?: boolean;
+}
+
+function queues(flags: CommonFlags, lookup: (k: string) => Source | undefined): { queue: string; choiceQueue: string } {
+  const queue = pickQueue(flags.queue, KEYS.queue, DEFAULT_QUEUE, lookup);
+  const choiceQueue = pickQueue(flags.choiceQueue, KEYS.choiceQueue, DEFAULT_CHOICE_QUEUE, lookup);
+  if (queue === choiceQueue) throw new UsageError(`the snapshot queue and the choice queue must differ (both are ${queue})`);
+  return { queue, choiceQueue };
+}
+
+export async function serveCommand(flags: ServeFlags): Promise<number> {
+  const lookup = keyReader(process.env, flags.config);
+  const { queue, choiceQueue } = queues(flags, lookup);
+  const limits = readKernelLimits();
+  // A flag wins over its key; `what` names whichever was used in an error message.
+  const setting = (flag: string | undefined, flagName: string, key: string): { text: string; what: string } | undefined => {
+    if (flag !== undefined) return { text: flag, what: flagName };
+    const found = lookup(key);
+    return found && { text: found.value.trim(), what: `${key} (${found.from})` };
+  };
+  const interval = setting(flags.interval, '--interval', KEYS.interval);
+  const intervalS = interval ? parseSeconds(interval.what, interval.text, 0.01, 86_400) : DEFAULT_INTERVAL_S;
+  const group = setting(flags.group, '--group', KEYS.group);
+  const gid = group ? resolveGroup(group.what, group.text) : undefined;
+  const mode = gid === undefined ? 0o600 : 0o660;
+  const output = setting(flags.output, '--output', KEYS.output);
+  if (output && !output.text.startsWith('/')) throw new ConfigError(KEYS.output, `${output.what} must be an absolute path, got ${JSON.stringify(output.text)}`);
+
+  const identity = localIdentity();
+  const { settings, warnings } = loadSettings({ env: process.env, configPath: flags.config, ...identity });
+  for (const w of warnings) logWarning(formatWarning(w));
+  const servers = flags.servers !== undefined ? parseServerList(flags.servers, '--servers') : settings.servers;
+  if (servers.length === 0 && (flags.servers !== undefined || !settings.discover)) {
+    throw new ConfigError('LDM_BALANCE_SERVERS', 'no servers to poll: set --servers or LDM_BALANCE_SERVERS (or LDM_BALANCE_DISCOVER=Y)');
+  }
+  if (servers.length === 0) logWarning('no server list (LDM_BALANCE_SERVERS): discovering servers by broadcast at every poll');
+  const cachePath = flags.cache === false ? undefined : (flags.cache ?? settings.cachePath);
+  if (cachePath && settings.cacheMaxAgeMs < intervalS * 1000) {
+    logWarning(
+      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalS * 1000} ms): ` +
+        'get_hosts will find the cache stale between polls and query itself',
+    );
+  }
+
+  // Loaded here, not at the top: watch and choose need none of the survey or XML code.
+  const [{ runServe }, { surveyPoll }, { writeSurveyCache }] = await Promise.all([
+    import('./serve.ts'),
+    import('./survey-poll.ts'),
+    import('../get-hosts/cache.ts'),
+  ]);
+  return runServe({
+    snapshotQueue: { name: queue, size: snapshotQueueSize(limits, flags, queue), mode, gid },
+    choiceQueue: { name: choiceQueue, size: choiceQueueSize(limits), mode, gid },
+    limits,
+    intervalMs: intervalS * 1000,
+    poll: surveyPoll(servers, settings, identity.mac ?? identity.hostname),
+    writeCache: cachePath ? (reports, nowMs) => writeSurveyCache(cachePath, reports, nowMs) : undefined,
+    output: choiceOutput(output?.text),
+    removeQueues: Boolean(flags.removeQueues),
+  });
+}
+
+export async function watchCommand(flags: CommonFlags & { once?: boolean; timeout?: string }): Promise<number> {
+  const { queue, choiceQueue } = queues(flags, keyReader(process.env, flags.config));
+  const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
+  const { runWatch } = await import('./watch.ts');
+  return runWatch({ queue, choiceQueue, once: Boolean(flags.once), timeoutMs });
+}
+
+export async function chooseCommand(flags: CommonFlags & { timeout?: string }): Promise<number> {
+  const { queue, choiceQueue } = queues(flags, keyReader(process.env, flags.config));
+  const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
+  const { runChoose } = await import('./choose.ts');
+  const server = await runChoose({ queue, choiceQueue, timeoutMs });
+  process.stdout.write(`${server}\n`);
+  return 0;
+}
+
+export async function statusCommand(flags: CommonFlags): Promise<number> {
+  const { queue } = queues(flags, keyReader(process.env, flags.config));
+  const status = await readBridgeStatus(queue);
+  if (!status) throw new NoBridgeError(queue);
+  process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  return 0;
+}

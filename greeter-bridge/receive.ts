@@ -1,0 +1,54 @@
+/**
+ * The greeter side in TypeScript (used by `watch` and `choose`): complete snapshots from the queue,
+ * reassembled, bad messages logged (throttled) and skipped. On start it asks the bridge to publish
+ * again, since the snapshot queue may have been emptied by an earlier greeter.
+ */
+import { describeError } from '../shared/errors.ts';
+import { logDebug, logWarning, ThrottledLog } from '../shared/log.ts';
+import { SnapshotAssembler } from './assemble.ts';
+import { encodeRefresh } from './choice.ts';
+import { QueueNotFoundError } from './errors.ts';
+import type { Snapshot } from './format.ts';
+import { decodePart } from './parse.ts';
+import { listenQueue, sendMessage } from './transport.ts';
+
+/** A bridge publishes every 30 s by default: two minutes of silence means look for a new queue. */
+const REOPEN_AFTER_MS = 120_000;
+
+export interface SnapshotReceiver {
+  readonly assembler: SnapshotAssembler;
+  close(): void;
+}
+
+export function receiveSnapshots(queue: string, choiceQueue: string, onSnapshot: (snap: Snapshot) => void): SnapshotReceiver {
+  const assembler = new SnapshotAssembler();
+  const throttled = new ThrottledLog();
+  const listener = listenQueue(queue, (message) => {
+    let snap: Snapshot | undefined;
+    try {
+      snap = assembler.add(decodePart(message));
+    } catch (err) {
+      throttled.count('warning', `queue ${queue}: ${describeError(err)}`);
+      return;
+    }
+    if (snap) onSnapshot(snap);
+  }, { reopenAfterMs: REOPEN_AFTER_MS });
+  requestRefresh(choiceQueue);
+  return {
+    assembler,
+    close() {
+      listener.close();
+      throttled.flush();
+    },
+  };
+}
+
+/** Best effort: without a choice queue the next regular poll still brings a snapshot. */
+function requestRefresh(choiceQueue: string): void {
+  try {
+    if (!sendMessage(choiceQueue, encodeRefresh())) logDebug(`queue ${choiceQueue} is full: refresh request not sent`);
+  } catch (err) {
+    if (err instanceof QueueNotFoundError) logWarning(`${err.message} (refresh request not sent)`);
+    else logWarning(`refresh request not sent: ${describeError(err)}`);
+  }
+}

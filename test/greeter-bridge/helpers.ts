@@ -1,0 +1,151 @@
+/**
+ * Runs the real bridge (`node --import tsx bin/ltsp-greeter-bridge.ts ...`) and other processes for
+ * the tests, on queue names unique to this test process. Everything started or created here (child
+ * processes, queues, temp dirs) is removed when the test process exits, also after a failed
+ * assertion; `cleanup()` does it earlier for `test.after`.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unlinkQueue } from '../../greeter-bridge/mq.ts';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const BIN = join(ROOT, 'bin/ltsp-greeter-bridge.ts');
+
+const children = new Set<ChildProcess>();
+const queues = new Set<string>();
+const dirs = new Set<string>();
+
+function removeAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+  for (const q of queues) {
+    try {
+      unlinkQueue(q);
+    } catch {
+      // gone already, or never created
+    }
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+process.on('exit', removeAll);
+
+export async function cleanup(): Promise<void> {
+  await Promise.all([...children].map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  })));
+  removeAll();
+}
+
+let counter = 0;
+/** A snapshot queue and a choice queue nobody else uses. */
+export function uniqueQueues(tag = 'q'): { queue: string; choiceQueue: string } {
+  const base = `/gbt-${process.pid}-${tag}-${++counter}`;
+  const pair = { queue: `${base}-servers`, choiceQueue: `${base}-choice` };
+  queues.add(pair.queue).add(pair.choiceQueue);
+  return pair;
+}
+
+/** Registers a queue created directly by a test for removal at exit. */
+export function trackQueue(name: string): string {
+  queues.add(name);
+  return name;
+}
+
+export function tempDir(prefix = 'ltsp-gb-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stdout or stderr matches (checked on every chunk). */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function start(command: string, args: string[], options: SpawnOptions = {}): Proc {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  children.add(child);
+  const text = { stdout: '', stderr: '' };
+  const waiters = new Set<() => void>();
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.setEncoding('utf8').on('data', (d: string) => {
+      text[name] += d;
+      for (const w of [...waiters]) w();
+    });
+  }
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      children.delete(child);
+      for (const w of [...waiters]) w();
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
+    exited,
+    waitFor: (stream, pattern, timeoutMs = 20_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const m = pattern.exec(text[stream]);
+          if (m || child.exitCode !== null || child.signalCode !== null) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            if (m) resolve(m);
+            else reject(new Error(`exited (${child.exitCode}) before ${pattern}; stderr:\n${text.stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${pattern} on ${stream}; stdout:\n${text.stdout}\nstderr:\n${text.stderr}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** The bridge CLI through tsx, as the tests run every bin. */
+export function bridge(args: string[], options: SpawnOptions = {}): Proc {
+  return start(process.execPath, ['--import', 'tsx', BIN, ...args], options);
+}
+
+/** Runs the bridge CLI to completion: exit code and output. */
+export async function bridgeRun(args: string[], options: SpawnOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = bridge(args, options);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** `serve` on the given queues and servers, waiting until it has published its first snapshot. */
+export async function startServe(q: { queue: string; choiceQueue: string }, servers: string, extra: string[] = []): Promise<Proc> {
+  const p = bridge(['serve', '--queue', q.queue, '--choice-queue', q.choiceQueue, '--servers', servers, '--no-cache', ...extra]);
+  await p.waitFor('stderr', /serving /);
+  return p;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
