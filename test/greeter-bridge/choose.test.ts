@@ -2,18 +2,21 @@
  * `choose` in a real terminal: tmux runs it, `send-keys` types, `capture-pane` reads the screen.
  * Against the real bridge and a loopback fleet, so the choice travels the whole way to LDM's file.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from './fleet.ts';
-import { BIN, cleanup, eventually, ROOT, startServe, tempDir, uniqueQueues, type Proc } from './helpers.ts';
+import { BIN, cleanup, eventually, ROOT, sleep, startServe, tempDir, uniqueQueues, type Proc } from './helpers.ts';
 
 const TMUX = ['-L', `gbt-${process.pid}`, '-f', '/dev/null'];
-const tmux = (...args: string[]): string => execFileSync('tmux', [...TMUX, ...args], { encoding: 'utf8' });
-const screen = (session: string): string => tmux('capture-pane', '-p', '-t', session);
-const keys = (session: string, ...k: string[]): void => void tmux('send-keys', '-t', session, ...k);
+// Async: the fleet answers from this process's event loop, which a sync exec would stall.
+const run = promisify(execFile);
+const tmux = async (...args: string[]): Promise<string> => (await run('tmux', [...TMUX, ...args], { encoding: 'utf8' })).stdout;
+const screen = (session: string): Promise<string> => tmux('capture-pane', '-p', '-t', session);
+const keys = async (session: string, ...k: string[]): Promise<void> => void (await tmux('send-keys', '-t', session, ...k));
 const escape = (s: string): string => s.replaceAll('.', '\\.');
 
 const q = uniqueQueues('choose');
@@ -25,16 +28,19 @@ let down: string;
 let serve: Proc;
 
 /** Starts `choose` in its own tmux session; the pane stays after it exits so the result can be read. */
-function startChooser(session: string): void {
+async function startChooser(session: string): Promise<void> {
   const command = `${process.execPath} --import tsx ${BIN} choose --queue ${q.queue} --choice-queue ${q.choiceQueue}; echo "EXIT=$?"; sleep 120`;
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '20', '-c', ROOT, command);
+  await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '20', '-c', ROOT, command);
 }
 
 async function waitScreen(session: string, pattern: RegExp, what: string): Promise<string> {
-  return eventually(() => {
-    const text = screen(session);
-    return pattern.test(text) ? text : undefined;
-  }, 15_000, `${what}; screen:\n${screen(session)}`);
+  const end = Date.now() + 15_000;
+  for (;;) {
+    const text = await screen(session);
+    if (pattern.test(text)) return text;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
+    await sleep(50);
+  }
 }
 
 test.before(async () => {
@@ -45,7 +51,7 @@ test.before(async () => {
 });
 test.after(async () => {
   try {
-    tmux('kill-server');
+    await tmux('kill-server');
   } catch {
     // no session left
   }
@@ -54,7 +60,7 @@ test.after(async () => {
 });
 
 test('the list shows status and load, the recommended server preselected, refreshed live; arrows and Enter choose', async () => {
-  startChooser('pick');
+  await startChooser('pick');
   const first = await waitScreen('pick', /3 servers, updated/, 'the server list');
   assert.match(first, new RegExp(`> ${escape(idle.name)} +Idle +95 +0\\.03 +2 +[\\d.]+  \\*`));
   assert.match(first, new RegExp(`  ${escape(busy.name)} +Busy +20 +3\\.00 +40 `));
@@ -65,24 +71,24 @@ test('the list shows status and load, the recommended server preselected, refres
   await waitScreen('pick', new RegExp(`${escape(busy.name)} +Busy +20 +3\\.00 +77 `), 'the refreshed row');
 
   // Rows stay in configured order (busy, idle, down); the cursor starts on idle, the recommended one.
-  keys('pick', 'Down');
+  await keys('pick', 'Down');
   await waitScreen('pick', new RegExp(`> ${escape(down)}`), 'the cursor on the Down server');
-  keys('pick', 'Enter');
+  await keys('pick', 'Enter');
   await waitScreen('pick', /is Down: choose another server/, 'the refusal of a Down server');
   assert.not.ok(existsSync(output));
 
-  keys('pick', 'Up', 'Up');
+  await keys('pick', 'Up', 'Up');
   await waitScreen('pick', new RegExp(`> ${escape(busy.name)}`), 'the cursor on the busy server');
-  keys('pick', 'Enter');
+  await keys('pick', 'Enter');
   const done = await waitScreen('pick', /EXIT=\d+/, 'the chooser to exit');
   assert.match(done, new RegExp(`${escape(busy.name)}\\s+EXIT=0`));
   await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.name}\n`, 5000, 'the choice in the output file');
 });
 
 test('q leaves without choosing (exit 4); the terminal is restored', async () => {
-  startChooser('quit');
+  await startChooser('quit');
   await waitScreen('quit', /3 servers, updated/, 'the server list');
-  keys('quit', 'q');
+  await keys('quit', 'q');
   const done = await waitScreen('quit', /EXIT=\d+/, 'the chooser to exit');
   assert.match(done, /no server chosen \(ERR_CHOOSE_CANCELLED\)\s+EXIT=4/);
   assert.not.match(done, /LTSP server chooser/); // the alternate screen is gone

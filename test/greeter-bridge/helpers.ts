@@ -132,7 +132,10 @@ export async function bridgeRun(args: string[], options: SpawnOptions = {}): Pro
 
 /** `serve` on the given queues and servers, waiting until it has published its first snapshot. */
 export async function startServe(q: { queue: string; choiceQueue: string }, servers: string, extra: string[] = []): Promise<Proc> {
-  const p = bridge(['serve', '--queue', q.queue, '--choice-queue', q.choiceQueue, '--servers', servers, '--no-cache', ...extra]);
+  // get_hosts' 300 ms survey deadline is for a thin client; the fleet here answers from a test
+  // process that shares two loaded cores, so a late answer must not turn a live server Down.
+  const env = { ...process.env, LDM_BALANCE_TIMEOUT_MS: '1500' };
+  const p = bridge(['serve', '--queue', q.queue, '--choice-queue', q.choiceQueue, '--servers', servers, '--no-cache', ...extra], { env });
   await p.waitFor('stderr', /serving /);
   return p;
 }

@@ -114,7 +114,8 @@ test('socket activation: systemd-socket-activate starts the daemon on the first 
     // The connection waits in the backlog while the daemon starts.
     const r = await cli(['auth', 'alice', '--socket', s], `${SECRET}\n`);
     assert.is(r.code, 0, r.stderr + log);
-    assert.match(log, /serving on the socket passed by systemd/);
+    // The daemon's stderr may reach us after the answer did.
+    await waitFor('the socket-activation log line', () => /serving on the socket passed by systemd/.test(log));
     assert.not.ok(existsSync('/nonexistent/ignored.sock'));
   } finally {
     proc.kill('SIGTERM');
