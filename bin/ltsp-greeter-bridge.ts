@@ -8,9 +8,8 @@
  * Exit codes (greeter-bridge/README.md): 0 ok, 1 failure, 2 usage/config, 3 another bridge serves
  * the queue, 4 choose cancelled, 5 no snapshot in time, 6 status: no bridge running.
  */
-import { Command, CommanderError } from 'commander';
-import { expandCommandPrefix, runCli } from '../shared/cli.ts';
-import { UsageError } from '../shared/errors.ts';
+import { Command } from 'commander';
+import { runProgram, type ActionRunner } from '../shared/cli.ts';
 import { setLogLevel } from '../shared/log.ts';
 
 type Action = (flags: Record<string, unknown>) => Promise<number>;
@@ -23,7 +22,12 @@ function commonOptions(cmd: Command): Command {
     .option('--verbose', 'log debug events too');
 }
 
-function buildProgram(run: (action: Action, flags: Record<string, unknown>) => void): Command {
+function buildProgram(runner: ActionRunner): Command {
+  const run = (action: Action, flags: Record<string, unknown>): void =>
+    runner(() => {
+      if (flags.verbose) setLogLevel('debug');
+      return action(flags);
+    });
   const program = new Command('ltsp-greeter-bridge')
     .description('Bridge between LDM and its greeter: the live server list over POSIX message queues.')
     .exitOverride()
@@ -59,20 +63,4 @@ function buildProgram(run: (action: Action, flags: Record<string, unknown>) => v
   return program;
 }
 
-await runCli(async () => {
-  let pending: Promise<number> | undefined;
-  const program = buildProgram((action, flags) => {
-    if (flags.verbose) setLogLevel('debug');
-    pending = action(flags);
-  });
-  try {
-    await program.parseAsync(expandCommandPrefix(process.argv.slice(2), program), { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.exitCode === 0) return 0; // --help, --version
-    if (err.code === 'commander.help') return 2; // no subcommand: commander printed the help on stderr
-    throw new UsageError(err.message.replace(/^error: /, ''));
-  }
-  if (!pending) throw new UsageError('a subcommand is needed: serve, watch, choose or status (see --help)');
-  return pending;
-});
+await runProgram(buildProgram);

@@ -4,6 +4,7 @@
  * Exit codes: winbind-pool/README.md.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { expandCommandPrefix } from '../shared/cli.ts';
 import { BalanceError, describeError } from '../shared/errors.ts';
 import { logError, setLogLevel } from '../shared/log.ts';
 
@@ -149,4 +150,13 @@ program
   .description('a worker process (started by serve)')
   .action(() => run(async () => (await import('../winbind-pool/worker.ts')).runWorker()));
 
-await program.parseAsync(process.argv);
+// Commander's own errors become one journald line ("Did you mean" folded in); prefixes expand (`st`).
+program.configureOutput({ outputError: (text) => logError(text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()) });
+let argv: string[];
+try {
+  argv = expandCommandPrefix(process.argv.slice(2), program);
+} catch (err) {
+  logError(describeError(err));
+  process.exit(EXIT_USAGE);
+}
+await program.parseAsync(argv, { from: 'user' });
