@@ -124,11 +124,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const describeSettings = () =>
     `state ${settings.drain ? 'draining' : 'accepting'}, weight ${settings.weight}, rate limit ${settings.rateLimit || 'off'}/s burst ${settings.rateBurst}`;
-  logInfo(
-    `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
-      (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
-  );
-
   const reload = async () => {
     if (!opts.configPath) {
       logInfo('SIGHUP: no --config file to reload');
@@ -173,5 +168,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
     process.on('SIGTERM', onTerm).on('SIGINT', onInt).on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
+    // Announced only now: whoever waits for this line may signal us at once, and a SIGTERM that came
+    // before the handlers would kill the daemon without draining.
+    logInfo(
+      `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
+        (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
+    );
   });
 }

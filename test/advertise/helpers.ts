@@ -100,9 +100,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<Daemon> {
         if (m) {
           clearTimeout(timer);
           resolve(m);
-        } else if (child.exitCode !== null) {
+        } else if (child.exitCode !== null || child.signalCode !== null) {
           clearTimeout(timer);
-          reject(new Error(`daemon exited (${child.exitCode}) before ${pattern}:\n${stderr}`));
+          reject(new Error(`daemon exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${stderr}`));
         } else waiters.push(check);
       };
       check();
