@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { parseAdvertisement } from '../shared/wire/parse.ts';
 import { renderAdvertisement } from '../shared/wire/render.ts';
 import { CacheError } from './errors.ts';
-import { readFileCapped } from './read-capped.ts';
+import { readFileCapped } from '../shared/read-capped.ts';
 import { MAX_SERVERS, parseServerList } from './servers.ts';
 import type { ServerReport } from './survey.ts';
 

@@ -15,7 +15,7 @@ import {
   type LoadBalancerAddress,
   type Parsed,
 } from './setting-values.ts';
-import { readFileCapped } from './read-capped.ts';
+import { readFileCapped } from '../shared/read-capped.ts';
 import { parseServerList, type ServerAddress } from './servers.ts';
 
 export { LOADBALANCER_PORT, type LoadBalancerAddress } from './setting-values.ts';

@@ -3,7 +3,7 @@
  * concatenates into each chroot's /etc/ssh/ssh_known_hosts. Written atomically: a chroot update
  * running at the same moment reads either the old file or the new one, never half of one.
  */
-import { readFileCapped } from '../../get-hosts/read-capped.ts';
+import { readFileCapped } from '../../shared/read-capped.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { BalanceError } from '../../shared/errors.ts';
 

@@ -4,7 +4,7 @@
  * its keys from the previous file are kept (a server rebooting during the update must not lock
  * every user out of it), and the rest of the file is written as usual.
  */
-import { readFileCapped } from '../../get-hosts/read-capped.ts';
+import { readFileCapped } from '../../shared/read-capped.ts';
 import { logInfo, logWarning } from '../../shared/log.ts';
 import { ExtraServersError, knownHostsName, MAX_EXTRASERVERS_BYTES, parseExtraServers } from './extraservers.ts';
 import { keyLines, scanAll, type ScanResult } from './keyscan.ts';

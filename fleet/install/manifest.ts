@@ -5,7 +5,7 @@
  * The manifest is checked as hostile input: a tampered one must not send uninstall elsewhere.
  */
 import { createHash } from 'node:crypto';
-import { readFileCapped } from '../../get-hosts/read-capped.ts';
+import { readFileCapped } from '../../shared/read-capped.ts';
 import { InstallError } from './errors.ts';
 
 export const MANIFEST_PATH = '/var/lib/ltsp-balance/install-manifest.json';
