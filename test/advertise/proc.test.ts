@@ -12,15 +12,8 @@ import { parseStat, statSource } from '../../advertise/proc/stat.ts';
 import { parseUptime, uptimeSource } from '../../advertise/proc/uptime.ts';
 import { parseVmstat, swapRates, vmstatSource } from '../../advertise/proc/vmstat.ts';
 import { FIXTURES, tempDir } from './helpers.ts';
+import { errorCode } from '../helpers/error-code.ts';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code: string }).code;
-  }
-  return 'no error';
-}
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -68,11 +61,11 @@ test('this machine\'s real /proc parses', async () => {
 });
 
 test('loadavg: malformed lines are coded errors', () => {
-  assert.is(code(() => parseLoadavg('')), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseLoadavg('0.1 0.2\n')), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseLoadavg('1e3 0.2 0.3 1/2 3\n')), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseLoadavg('-1.0 0.2 0.3 1/2 3\n')), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseLoadavg('9999999.00 0.2 0.3 1/2 3\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseLoadavg('')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseLoadavg('0.1 0.2\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseLoadavg('1e3 0.2 0.3 1/2 3\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseLoadavg('-1.0 0.2 0.3 1/2 3\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseLoadavg('9999999.00 0.2 0.3 1/2 3\n')), 'ERR_SOURCE_MALFORMED');
 });
 
 test('meminfo: missing keys, non-kB values and overshooting MemAvailable', () => {
@@ -81,9 +74,9 @@ test('meminfo: missing keys, non-kB values and overshooting MemAvailable', () =>
   assert.is(parseMeminfo(base.replace('900', '1200')).memAvailableKb, 1000);
   // Before Linux 3.14: no MemAvailable, free + buffers + cached instead.
   assert.is(parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 200 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n').memAvailableKb, 350);
-  assert.is(code(() => parseMeminfo(base.replace('MemTotal: 1000 kB\n', ''))), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseMeminfo(base.replace('10 kB', '10 MB'))), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseMeminfo(base.replace('1000 kB', '0 kB'))), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseMeminfo(base.replace('MemTotal: 1000 kB\n', ''))), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseMeminfo(base.replace('10 kB', '10 MB'))), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseMeminfo(base.replace('1000 kB', '0 kB'))), 'ERR_SOURCE_MALFORMED');
   try {
     parseMeminfo(base.replace('SwapFree: 5 kB', 'SwapFree: x kB'));
   } catch (err) {
@@ -94,23 +87,23 @@ test('meminfo: missing keys, non-kB values and overshooting MemAvailable', () =>
 test('cpuinfo: CPU count, mean MHz, 0 MHz when absent (ARM), error when no processor line', () => {
   assert.equal(parseCpuinfo('processor\t: 0\ncpu MHz\t\t: 1000.000\n\nprocessor\t: 1\ncpu MHz\t\t: 3000.5\n'), { cpus: 2, mhz: 2000.25 });
   assert.equal(parseCpuinfo('processor\t: 0\nBogoMIPS\t: 48.00\n\nprocessor\t: 1\nBogoMIPS\t: 48.00\n'), { cpus: 2, mhz: 0 });
-  assert.is(code(() => parseCpuinfo('garbage')), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseCpuinfo('processor\t: 0\ncpu MHz\t\t: fast\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseCpuinfo('garbage')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseCpuinfo('processor\t: 0\ncpu MHz\t\t: fast\n')), 'ERR_SOURCE_MALFORMED');
 });
 
 test('stat and vmstat: the lines they need, found anywhere, checked', () => {
   assert.equal(parseStat('cpu 1 2\nprocs_running 3\nprocs_blocked 4\n'), { procsRunning: 3, procsBlocked: 4 });
-  assert.is(code(() => parseStat('cpu 1 2\nprocs_running 3\n')), 'ERR_SOURCE_MALFORMED');
-  assert.is(code(() => parseStat('procs_running -3\nprocs_blocked 4\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseStat('cpu 1 2\nprocs_running 3\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseStat('procs_running -3\nprocs_blocked 4\n')), 'ERR_SOURCE_MALFORMED');
   assert.equal(parseVmstat('pswpin 5\npswpout 7'), { pswpin: 5, pswpout: 7 });
-  assert.is(code(() => parseVmstat('pswpin 5\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseVmstat('pswpin 5\n')), 'ERR_SOURCE_MALFORMED');
   // A key that is a prefix of another must not match it.
   assert.is(lineValue('pswpinx 9\npswpin 5\n', 'pswpin', ' '), '5');
 });
 
 test('uptime', () => {
   assert.is(parseUptime('12.5 3.0\n'), 12.5);
-  assert.is(code(() => parseUptime('12.5\n')), 'ERR_SOURCE_MALFORMED');
+  assert.is(errorCode(() => parseUptime('12.5\n')), 'ERR_SOURCE_MALFORMED');
 });
 
 test('swap rates: pages per second between samples; first sample, no time or a reset counter give 0', () => {

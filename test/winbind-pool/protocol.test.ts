@@ -4,15 +4,8 @@ import { LineSplitter, LineTooLongError } from '../../winbind-pool/line-splitter
 import { describeRequest, encodeReply, errorReply, MAX_PASSWORD_BYTES, parseRequest, salvageId } from '../../winbind-pool/protocol.ts';
 import { DeniedError, errorFromWire } from '../../winbind-pool/errors.ts';
 import { poolSettings, backendSpec } from '../../winbind-pool/settings.ts';
+import { errorCode } from '../helpers/error-code.ts';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code: string }).code;
-  }
-  return 'no error';
-}
 
 test('every op parses with its fields and the id is echoed', () => {
   assert.equal(parseRequest('{"id":7,"op":"auth","user":"alice","password":"pw"}'), { id: 7, request: { op: 'auth', user: 'alice', password: 'pw' } });
@@ -42,12 +35,12 @@ test('malformed requests are ERR_BAD_REQUEST with a message naming the field', (
     '{"op":"ping","id":{}}',
     `{"op":"getpwnam","name":"${'a'.repeat(257)}"}`,
   ]) {
-    assert.is(code(() => parseRequest(line)), 'ERR_BAD_REQUEST', line);
+    assert.is(errorCode(() => parseRequest(line)), 'ERR_BAD_REQUEST', line);
   }
 });
 
 test('a NUL in the password is refused: C would see a shorter password', () => {
-  assert.is(code(() => parseRequest('{"op":"auth","user":"a","password":"pass\\u0000more"}')), 'ERR_BAD_REQUEST');
+  assert.is(errorCode(() => parseRequest('{"op":"auth","user":"a","password":"pass\\u0000more"}')), 'ERR_BAD_REQUEST');
 });
 
 test('password length is capped and the error does not echo the password', () => {
@@ -96,18 +89,18 @@ test('line splitter: a line over the cap throws, with or without its newline', (
 
 test('settings: defaults, and each bad value named with its value', () => {
   assert.is(poolSettings().minWorkers, 1);
-  assert.is(code(() => poolSettings({ minWorkers: 0 })), 'ERR_CONFIG');
-  assert.is(code(() => poolSettings({ minWorkers: 4, maxWorkers: 2 })), 'ERR_CONFIG');
-  assert.is(code(() => poolSettings({ tickMs: 1.5 })), 'ERR_CONFIG');
-  assert.is(code(() => poolSettings({ nope: 1 } as never)), 'ERR_CONFIG');
+  assert.is(errorCode(() => poolSettings({ minWorkers: 0 })), 'ERR_CONFIG');
+  assert.is(errorCode(() => poolSettings({ minWorkers: 4, maxWorkers: 2 })), 'ERR_CONFIG');
+  assert.is(errorCode(() => poolSettings({ tickMs: 1.5 })), 'ERR_CONFIG');
+  assert.is(errorCode(() => poolSettings({ nope: 1 } as never)), 'ERR_CONFIG');
   try {
     poolSettings({ maxQueue: -3 });
   } catch (err) {
     assert.match((err as Error).message, /maxQueue .* got -3/);
   }
   assert.equal(backendSpec('winbind'), { kind: 'winbind', library: 'libwbclient.so.0' });
-  assert.is(code(() => backendSpec('local')), 'ERR_CONFIG');
-  assert.is(code(() => backendSpec('ldap')), 'ERR_CONFIG');
+  assert.is(errorCode(() => backendSpec('local')), 'ERR_CONFIG');
+  assert.is(errorCode(() => backendSpec('ldap')), 'ERR_CONFIG');
 });
 
 test.run();

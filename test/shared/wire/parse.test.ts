@@ -5,15 +5,8 @@ import { renderAdvertisement } from '../../../shared/wire/render.ts';
 import { MAX_DOCUMENT_BYTES } from '../../../shared/wire/advertisement.ts';
 import { RETRY_TCP_REPLY } from '../../../shared/wire/udp-query.ts';
 import { sampleAdvertisement } from './sample.ts';
+import { errorCode } from '../../helpers/error-code.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 const good = renderAdvertisement(sampleAdvertisement(), { includeUserNames: true });
 
@@ -31,40 +24,40 @@ test('the UDP rendering carries no user names', () => {
 test('hostnames with XML metacharacters cannot be rendered into markup', () => {
   // the pattern refuses them on parse; rendering escapes them so the document stays well-formed
   const xml = renderAdvertisement(sampleAdvertisement({ hostname: 'a<b>&' }), { includeUserNames: false });
-  assert.is(codeOf(() => parseAdvertisement(xml)), 'ERR_WIRE_FIELD');
+  assert.is(errorCode(() => parseAdvertisement(xml)), 'ERR_WIRE_FIELD');
 });
 
 test('bytes are read as bytes: a Buffer works and invalid UTF-8 is a syntax error', () => {
   assert.is(parseAdvertisement(Buffer.from(good)).hostname, 'app1.school.example');
   const bad = Buffer.concat([Buffer.from(good.slice(0, 30)), Buffer.from([0xff, 0xfe]), Buffer.from(good.slice(30))]);
-  assert.is(codeOf(() => parseAdvertisement(bad)), 'ERR_WIRE_SYNTAX');
+  assert.is(errorCode(() => parseAdvertisement(bad)), 'ERR_WIRE_SYNTAX');
 });
 
 test('oversized payloads are refused before any parsing', () => {
   const big = good.replace('</advertise>', `<junk>${'x'.repeat(MAX_DOCUMENT_BYTES)}</junk></advertise>`);
-  assert.is(codeOf(() => parseAdvertisement(big)), 'ERR_WIRE_TOO_LARGE');
+  assert.is(errorCode(() => parseAdvertisement(big)), 'ERR_WIRE_TOO_LARGE');
 });
 
 test('entity bombs and DOCTYPEs are refused', () => {
   const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>${good}`;
-  assert.is(codeOf(() => parseAdvertisement(bomb)), 'ERR_WIRE_UNSAFE');
-  assert.is(codeOf(() => parseAdvertisement(good.replace('<hostname>', '<!entity x "y"><hostname>'))), 'ERR_WIRE_UNSAFE');
+  assert.is(errorCode(() => parseAdvertisement(bomb)), 'ERR_WIRE_UNSAFE');
+  assert.is(errorCode(() => parseAdvertisement(good.replace('<hostname>', '<!entity x "y"><hostname>'))), 'ERR_WIRE_UNSAFE');
 });
 
 test('deep nesting is refused', () => {
   const deep = good.replace('</advertise>', `${'<a>'.repeat(200)}${'</a>'.repeat(200)}</advertise>`);
-  assert.is(codeOf(() => parseAdvertisement(deep)), 'ERR_WIRE_SYNTAX');
+  assert.is(errorCode(() => parseAdvertisement(deep)), 'ERR_WIRE_SYNTAX');
 });
 
 test('malformed XML, wrong root and empty input are syntax errors', () => {
   for (const text of ['', 'garbage', good.slice(0, good.length - 5), '<other version="1"/>', '<advertise version="1"><a></b></advertise>']) {
-    assert.is(codeOf(() => parseAdvertisement(text)), 'ERR_WIRE_SYNTAX', text.slice(0, 30));
+    assert.is(errorCode(() => parseAdvertisement(text)), 'ERR_WIRE_SYNTAX', text.slice(0, 30));
   }
 });
 
 test('another version is a version error', () => {
-  assert.is(codeOf(() => parseAdvertisement(good.replace('version="1"', 'version="2"'))), 'ERR_WIRE_VERSION');
-  assert.is(codeOf(() => parseAdvertisement(good.replace(' version="1"', ''))), 'ERR_WIRE_FIELD');
+  assert.is(errorCode(() => parseAdvertisement(good.replace('version="1"', 'version="2"'))), 'ERR_WIRE_VERSION');
+  assert.is(errorCode(() => parseAdvertisement(good.replace(' version="1"', ''))), 'ERR_WIRE_FIELD');
 });
 
 test('invalid numbers name the field: NaN, negative, exponent, hex, out of range, duplicated', () => {
@@ -98,7 +91,7 @@ test('unknown elements are ignored (forward compatible)', () => {
 
 test('the retry-over-TCP answer is recognised as such', () => {
   assert.equal(parseReply(RETRY_TCP_REPLY), { kind: 'retry-tcp' });
-  assert.is(codeOf(() => parseAdvertisement(RETRY_TCP_REPLY)), 'ERR_WIRE_SYNTAX');
+  assert.is(errorCode(() => parseAdvertisement(RETRY_TCP_REPLY)), 'ERR_WIRE_SYNTAX');
 });
 
 test.run();
