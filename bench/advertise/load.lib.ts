@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
+export { percentile } from '../stats.lib.ts';
 
 export interface UdpLoopLimit {
   /** Stop after this long... */
@@ -108,9 +109,4 @@ export function startBareServer(bytes: number): Promise<{ child: ChildProcess; p
     child.stdout!.once('data', (d: Buffer) => resolve({ child, port: Number(d.toString().trim()) }));
     child.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
   });
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

@@ -1,9 +1,5 @@
-/** Small helpers the fleet benchmarks share: percentiles and a plain-text table. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
+/** Small helpers the fleet benchmarks share: percentiles (bench/stats.lib.ts) and a plain-text table. */
+export { percentile } from '../stats.lib.ts';
 
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -3,6 +3,7 @@ export { bundleGetHosts } from '../../test/get-hosts/bundle.ts';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+export { median } from '../stats.lib.ts';
 
 export const root = new URL('../..', import.meta.url).pathname;
 const GNU_TIME = '/usr/bin/time';
@@ -32,12 +33,6 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
       resolve({ wallMs, rssKb: rss, stdout });
     });
   });
-}
-
-export function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function table(rows: Array<Record<string, string | number>>): string {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+export { percentile } from '../stats.lib.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -18,11 +19,6 @@ export function bundleCommands(): { dir: string; remove(): void } {
     throw new Error(`scripts/bundle.mjs failed:\n${r.stdout}${r.stderr}`);
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /**

@@ -12,6 +12,7 @@ import { PoolClient } from '../../winbind-pool/client.ts';
 import { openListener } from '../../winbind-pool/listener.ts';
 import { PoolServer } from '../../winbind-pool/server.ts';
 import { drive, startPool, table } from './bench.lib.ts';
+import { median } from '../stats.lib.ts';
 
 const N = 3000;
 const ROUNDS = 5;
@@ -44,7 +45,6 @@ for (let r = 0; r < ROUNDS; r++) {
     samples[name].push(await drive(send, N, 1));
   }
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const inProcess = median(samples.inProcess);
 const viaPool = median(samples.viaPool);
 const viaSocket = median(samples.viaSocket);
