@@ -4,9 +4,9 @@
  * under systemd's hardening (RuntimeDirectory= gives the daemon a writable /run/ltsp-advertise even
  * with DynamicUser=), and file permissions decide who may look. The same report is logged on SIGUSR1.
  */
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { clearStaleSocket } from '../shared/stale-socket.ts';
 import { StatusUnreachableError } from './errors.ts';
 
 export const STATUS_MAX_BYTES = 64 * 1024;
@@ -34,25 +34,9 @@ export interface StatusReport {
   counters: Record<string, number>;
 }
 
-/** Is something already answering on this path? (Then it is not a stale socket to remove.) */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /** Serves the report on `path`; a stale socket file left by a killed daemon is replaced. */
 export async function serveStatus(path: string, report: () => StatusReport): Promise<Server> {
-  if (existsSync(path)) {
-    if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
-    if (await answers(path)) throw new Error(`another daemon already answers on ${path}`);
-    unlinkSync(path);
-  }
+  await clearStaleSocket(path, 'status-socket');
   const server = createServer((socket) => {
     socket.on('error', () => {});
     socket.end(`${JSON.stringify(report())}\n`);

@@ -125,9 +125,5 @@ export class DaemonUnreachableError extends BalanceError {
   }
 }
 
-/** Another daemon already answers on the socket path. */
-export class SocketInUseError extends BalanceError {
-  constructor(path: string) {
-    super('ERR_SOCKET_IN_USE', `another process already listens on ${path}`, { exitCode: 1 });
-  }
-}
+/** Another daemon already answers on the socket path (shared with the advertise status socket). */
+export { SocketInUseError } from '../shared/stale-socket.ts';

@@ -7,10 +7,10 @@
  * a path that is not a socket, is refused rather than clobbered.
  */
 import { chmodSync, chownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { ConfigError } from '../shared/errors.ts';
 import { listenFds } from '../shared/listen-fds.ts';
-import { SocketInUseError } from './errors.ts';
+import { clearStaleSocket } from '../shared/stale-socket.ts';
 
 export interface ListenOptions {
   path: string;
@@ -37,28 +37,6 @@ export function resolveGroup(group: string, groupFile = '/etc/group'): number {
   throw new ConfigError('socketGroup', `no group ${JSON.stringify(group)} in ${groupFile}`);
 }
 
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function clearStale(path: string): Promise<void> {
-  let st;
-  try {
-    st = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!st.isSocket()) throw new ConfigError('socket', `${path} exists and is not a socket; not replacing it`);
-  if (await answers(path)) throw new SocketInUseError(path);
-  unlinkSync(path);
-}
 
 function listen(server: Server, target: { fd: number } | { path: string }): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -80,7 +58,7 @@ export async function openListener(opts: ListenOptions, server: Server = createS
     return { server, activated: true, cleanup: () => {} };
   }
   const gid = opts.group === null ? null : resolveGroup(opts.group);
-  await clearStale(opts.path);
+  await clearStaleSocket(opts.path, 'socket');
   // The umask closes the window between bind() and chmod() in which the socket has default permissions.
   const oldMask = process.umask(0o177);
   try {
