@@ -6,7 +6,7 @@
  */
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { clearStaleSocket } from '../shared/stale-socket.ts';
+import { clearStaleSocket } from '../shared/net/stale-socket.ts';
 import { StatusUnreachableError } from './errors.ts';
 
 export const STATUS_MAX_BYTES = 64 * 1024;

@@ -6,7 +6,7 @@
  *   ltsp-balance netns-cleanup        delete network namespaces left by a killed fleet test run
  * Unambiguous prefixes work (`up` for update-sshkeys); a typo gets a "did you mean".
  * Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 update-sshkeys: file written but some
- * server gave no key (fleet/README.md).
+ * server gave no key (admin/README.md).
  */
 import { Command } from 'commander';
 import { runProgram, type ActionRunner } from '../shared/cli.ts';
@@ -50,7 +50,7 @@ function buildProgram(run: ActionRunner): Command {
     .option('--dry-run', 'print what would be written, write nothing')
     .action((opts: { root: string; chroot: string[]; prefix: string; from?: string; force?: boolean; dryRun?: boolean }) =>
       run(async () => {
-        const { install } = await import('../fleet/install/install.ts');
+        const { install } = await import('../admin/install/install.ts');
         const result = install({ root: opts.root, prefix: opts.prefix, chroots: opts.chroot, from: opts.from, force: opts.force, dryRun: opts.dryRun });
         if (opts.dryRun) {
           for (const f of result.files) process.stdout.write(`${f.kind === 'symlink' ? `${f.path} -> ${f.target}` : f.path}\n`);
@@ -65,7 +65,7 @@ function buildProgram(run: ActionRunner): Command {
     .option('--root <dir>', 'root of the target system', '/')
     .action((opts: { root: string }) =>
       run(async () => {
-        const { uninstall } = await import('../fleet/install/install.ts');
+        const { uninstall } = await import('../admin/install/install.ts');
         uninstall(opts.root);
         return 0;
       }),
@@ -80,7 +80,7 @@ function buildProgram(run: ActionRunner): Command {
     .action((opts: { extraservers: string; output: string; timeout: string }) =>
       run(async () => {
         const timeoutSec = positiveInt('--timeout', opts.timeout, 600);
-        const { updateSshKeys, EXIT_SOME_UNREACHABLE } = await import('../fleet/host-keys/update-sshkeys.ts');
+        const { updateSshKeys, EXIT_SOME_UNREACHABLE } = await import('../admin/host-keys/update-sshkeys.ts');
         const report = await updateSshKeys({ extraservers: opts.extraservers, output: opts.output, timeoutSec });
         return report.unreachable.length > 0 ? EXIT_SOME_UNREACHABLE : 0;
       }),
@@ -92,9 +92,9 @@ function buildProgram(run: ActionRunner): Command {
     .option('--all', 'also those of runs still alive')
     .action((opts: { all?: boolean }) =>
       run(async () => {
-        const { requireRoot } = await import('../fleet/netns.ts');
+        const { requireRoot } = await import('../testing/fleet/netns.ts');
         requireRoot('netns-cleanup');
-        const { cleanupLeftovers } = await import('../fleet/cleanup.ts');
+        const { cleanupLeftovers } = await import('../testing/fleet/cleanup.ts');
         for (const ns of cleanupLeftovers({ includeLive: opts.all === true })) process.stdout.write(`${ns}\n`);
         return 0;
       }),

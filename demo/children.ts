@@ -5,7 +5,7 @@
  * demo's temporary directory.
  */
 import { rmSync } from 'node:fs';
-import { ManagedProcess } from '../fleet/process.ts';
+import { ManagedProcess } from '../testing/fleet/process.ts';
 
 export class Children {
   private readonly all = new Set<ManagedProcess>();

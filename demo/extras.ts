@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from '../fleet/command.ts';
-import type { ManagedProcess } from '../fleet/process.ts';
+import { runCommand } from '../admin/run-command.ts';
+import type { ManagedProcess } from '../testing/fleet/process.ts';
 import type { Children } from './children.ts';
 import { cleanEnv, command } from './project.ts';
 

@@ -17,9 +17,9 @@ export class DemoError extends BalanceError {
 /** demo/ in the sources, dist/bin/ in a build: walk up to the tree that has the fixtures. */
 export function projectRoot(start = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = start, i = 0; i < 5; dir = dirname(dir), i++) {
-    if (existsSync(join(dir, 'test/fixtures/proc/idle')) && existsSync(join(dir, 'bin/ltsp-server-advertise.ts'))) return dir;
+    if (existsSync(join(dir, 'testing/fixtures/proc/idle')) && existsSync(join(dir, 'bin/ltsp-server-advertise.ts'))) return dir;
   }
-  throw new DemoError(`the demo runs from the project's source tree (with test/fixtures/proc), not found above ${start}`);
+  throw new DemoError(`the demo runs from the project's source tree (with testing/fixtures/proc), not found above ${start}`);
 }
 
 /** argv that runs bin/<name>.ts from the sources. */

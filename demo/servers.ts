@@ -4,14 +4,14 @@
  * fixture, plus one address where nothing runs.
  */
 import { join } from 'node:path';
-import type { ManagedProcess } from '../fleet/process.ts';
+import type { ManagedProcess } from '../testing/fleet/process.ts';
 import type { Children } from './children.ts';
 import { cleanEnv, command } from './project.ts';
 
 export interface DemoServer {
   address: string;
   role: string;
-  /** Name under test/fixtures/proc, or "swapping-live" for the swap driver's directory; none = stopped. */
+  /** Name under testing/fixtures/proc, or "swapping-live" for the swap driver's directory; none = stopped. */
   fixture?: string;
   extraFlags?: string[];
   process?: ManagedProcess;
@@ -33,13 +33,13 @@ export interface StartedServers {
 
 /** Starts the swap driver and every daemon at once, then waits until each one listens. */
 export async function startServers(root: string, children: Children, tmp: string, port: number): Promise<StartedServers> {
-  const driver = join(root, 'test/fixtures/proc/swap-driver.ts');
+  const driver = join(root, 'testing/fixtures/proc/swap-driver.ts');
   const swap = children.start('swap driver', [process.execPath, '--import', 'tsx', driver, '500', 'swapping'], cleanEnv());
   const swapDir = (await swap.waitForOutput(/^(\/\S+)$/m, 20_000))[1]!;
   const servers = DEMO_SERVERS.map((s) => ({ ...s }));
   for (const s of servers) {
     if (!s.fixture) continue;
-    const procfs = s.fixture === 'swapping-live' ? swapDir : join(root, 'test/fixtures/proc', s.fixture);
+    const procfs = s.fixture === 'swapping-live' ? swapDir : join(root, 'testing/fixtures/proc', s.fixture);
     s.process = children.start(
       `advertise ${s.address}`,
       command(root, 'ltsp-server-advertise', '--address', s.address, '--port', String(port), '--procfs', procfs,

@@ -5,8 +5,8 @@
  */
 import { loadPerCpu } from '../shared/wire/rating.ts';
 import { oneLine } from '../shared/log.ts';
-import type { Decision } from './decide.ts';
-import { formatServer } from './servers.ts';
+import type { Decision } from '../balance/decide/decide.ts';
+import { formatServer } from '../balance/servers.ts';
 
 export const EXPLAIN_FORMAT = 'ltsp-balance-get-hosts/1';
 

@@ -6,18 +6,18 @@
 import { UsageError } from '../shared/errors.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
 import { logError, logWarning } from '../shared/log.ts';
-import { readSurveyCache } from './cache.ts';
-import { decide, type Decision, type LoadBalancerAnswer } from './decide.ts';
-import { discoverServers } from './discover.ts';
-import { NoServersError } from './errors.ts';
+import { readSurveyCache } from '../balance/cache.ts';
+import { decide, type Decision, type LoadBalancerAnswer } from '../balance/decide/decide.ts';
+import { discoverServers } from '../balance/probe/discover.ts';
+import { NoServersError } from '../balance/errors.ts';
 import { explanation, formatExplanation, type ExplainContext } from './explain.ts';
-import { localIdentity, normalizeMac } from './identity.ts';
-import { askLoadBalancer } from './loadbalancer.ts';
-import { checkLoginPath } from './login-check.ts';
-import { seededRandom } from './random.ts';
-import { parseServerList, serverKey, type ServerAddress } from './servers.ts';
-import { ALGORITHMS, formatWarning, loadSettings, type Algorithm, type Settings } from './settings.ts';
-import { surveyServers, type ServerReport } from './survey.ts';
+import { localIdentity, normalizeMac } from '../ltsp/identity.ts';
+import { askLoadBalancer } from '../balance/probe/loadbalancer.ts';
+import { checkLoginPath } from '../balance/probe/login-check.ts';
+import { seededRandom } from '../balance/decide/random.ts';
+import { parseServerList, serverKey, type ServerAddress } from '../balance/servers.ts';
+import { ALGORITHMS, formatWarning, loadSettings, type Algorithm, type Settings } from '../balance/settings.ts';
+import { surveyServers, type ServerReport } from '../balance/probe/survey.ts';
 
 /** Exit codes (LDM ignores them; scripts and the README use them). */
 export const EXIT = {

@@ -4,9 +4,9 @@
  */
 import { ConfigError, UsageError } from '../shared/errors.ts';
 import { logWarning } from '../shared/log.ts';
-import { localIdentity } from '../get-hosts/identity.ts';
-import { parseServerList } from '../get-hosts/servers.ts';
-import { formatWarning, loadSettings } from '../get-hosts/settings.ts';
+import { localIdentity } from '../ltsp/identity.ts';
+import { parseServerList } from '../balance/servers.ts';
+import { formatWarning, loadSettings } from '../balance/settings.ts';
 import { choiceOutput } from './choice-output.ts';
 import {
   choiceQueueSize,
@@ -87,7 +87,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const [{ runServe }, { surveyPoll }, { writeSurveyCache }] = await Promise.all([
     import('./serve.ts'),
     import('./survey-poll.ts'),
-    import('../get-hosts/cache.ts'),
+    import('../balance/cache.ts'),
   ]);
   return runServe({
     snapshotQueue: { name: queue, size: snapshotQueueSize(limits, flags, queue), mode, gid },

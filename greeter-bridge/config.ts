@@ -6,10 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { ConfigError } from '../shared/errors.ts';
-import { localIdentity } from '../get-hosts/identity.ts';
-import { MAX_LTS_CONF_BYTES, parseLtsConf, resolveForClient } from '../get-hosts/ltsconf.ts';
-import { readFileCapped } from '../shared/read-capped.ts';
-import { DEFAULT_LTS_CONF_PATHS } from '../get-hosts/settings.ts';
+import { localIdentity } from '../ltsp/identity.ts';
+import { MAX_LTS_CONF_BYTES, parseLtsConf, resolveForClient } from '../ltsp/ltsconf.ts';
+import { readFileCapped } from '../shared/fs/read-capped.ts';
+import { DEFAULT_LTS_CONF_PATHS } from '../balance/settings.ts';
 import { CHOICE_MESSAGE_SIZE } from './choice.ts';
 import { MIN_MESSAGE_SIZE } from './format.ts';
 import { checkQueueSize, type KernelLimits, type QueueSize } from './limits.ts';

@@ -5,7 +5,7 @@
  * else is logged and dropped. SIGTERM/SIGINT let the poll in flight finish and publish, then exit.
  */
 import { randomBytes } from 'node:crypto';
-import type { ServerReport } from '../get-hosts/survey.ts';
+import type { ServerReport } from '../balance/probe/survey.ts';
 import { describeError } from '../shared/errors.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
 import { checkChoice, decodeChoice } from './choice.ts';

@@ -4,12 +4,12 @@
  * enabled, and its decision (statuses, filters, algorithm), turned into snapshot lines. Nothing of
  * the querying, rating or choosing is done here; it is all get-hosts/ code.
  */
-import { decide, type Decision } from '../get-hosts/decide.ts';
-import { discoverServers } from '../get-hosts/discover.ts';
-import { checkLoginPath } from '../get-hosts/login-check.ts';
-import { formatServer, serverKey, type ServerAddress } from '../get-hosts/servers.ts';
-import type { Settings } from '../get-hosts/settings.ts';
-import { surveyServers, type ServerReport } from '../get-hosts/survey.ts';
+import { decide, type Decision } from '../balance/decide/decide.ts';
+import { discoverServers } from '../balance/probe/discover.ts';
+import { checkLoginPath } from '../balance/probe/login-check.ts';
+import { formatServer, serverKey, type ServerAddress } from '../balance/servers.ts';
+import type { Settings } from '../balance/settings.ts';
+import { surveyServers, type ServerReport } from '../balance/probe/survey.ts';
 import { loadPerCpu } from '../shared/wire/rating.ts';
 import type { SnapshotServer, SnapshotStatus } from './format.ts';
 import type { PollFn } from './serve.ts';

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { renderExample } from '../scripts/lts-conf-example.mjs';
-import { parseLtsConf } from '../get-hosts/ltsconf.ts';
-import { SETTING_KEYS } from '../get-hosts/settings.ts';
+import { parseLtsConf } from '../ltsp/ltsconf.ts';
+import { SETTING_KEYS } from '../balance/settings.ts';
 
 const example = readFileSync(new URL('../lts.conf.example', import.meta.url), 'utf8');
 

@@ -126,4 +126,4 @@ export class DaemonUnreachableError extends BalanceError {
 }
 
 /** Another daemon already answers on the socket path (shared with the advertise status socket). */
-export { SocketInUseError } from '../shared/stale-socket.ts';
+export { SocketInUseError } from '../shared/net/stale-socket.ts';

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, lstatSync, readFileSync, unlinkSync } from 'node:
 import { createServer, type Server } from 'node:net';
 import { ConfigError } from '../shared/errors.ts';
 import { listenFds } from '../shared/listen-fds.ts';
-import { clearStaleSocket } from '../shared/stale-socket.ts';
+import { clearStaleSocket } from '../shared/net/stale-socket.ts';
 
 export interface ListenOptions {
   path: string;

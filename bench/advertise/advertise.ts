@@ -40,7 +40,7 @@ async function startDaemon(name: string, extra: string[]): Promise<{ child: Chil
   const child = spawn(
     process.execPath,
     [daemonJs, '--address', '127.0.0.1', '--port', '0', '--status-socket', join(tmp, `${name}.sock`),
-      '--procfs', join(root, 'test/fixtures/proc/idle'), '--utmp', join(tmp, 'none'), ...extra],
+      '--procfs', join(root, 'testing/fixtures/proc/idle'), '--utmp', join(tmp, 'none'), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(child);

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
-export { percentile } from '../stats.lib.ts';
+export { percentile } from '../lib/stats.ts';
 
 export interface UdpLoopLimit {
   /** Stop after this long... */

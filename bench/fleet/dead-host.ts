@@ -8,7 +8,7 @@
  * Reported: runs started after t0 that still offered the dead server, and for how long.
  */
 import { join } from 'node:path';
-import { LtspSite, PROC_FIXTURES } from '../../fleet/site.ts';
+import { LtspSite, PROC_FIXTURES } from '../../testing/fleet/site.ts';
 import { percentile, requireRootOrExit, table } from './stats.lib.ts';
 
 requireRootOrExit('bench/fleet/dead-host.ts');

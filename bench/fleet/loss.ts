@@ -5,7 +5,7 @@
  * Reported per loss rate: decision time inside get_hosts (median, p90, max), ratio to the deadline,
  * whole-process wall time, servers that answered per run, and runs where none answered.
  */
-import { LtspSite } from '../../fleet/site.ts';
+import { LtspSite } from '../../testing/fleet/site.ts';
 import { percentile, requireRootOrExit, table } from './stats.lib.ts';
 
 requireRootOrExit('bench/fleet/loss.ts');

@@ -1,5 +1,5 @@
 /** Small helpers the fleet benchmarks share: percentiles (bench/stats.lib.ts) and a plain-text table. */
-export { percentile } from '../stats.lib.ts';
+export { percentile } from '../lib/stats.ts';
 
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

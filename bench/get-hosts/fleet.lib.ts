@@ -4,8 +4,8 @@
  * serves LIVE well-behaved servers on SUBNET.1.. and DEAD black holes after them (UDP silent, TCP
  * accepted but never answered: what a hung host looks like). Prints "ready" and runs until stdin closes.
  */
-import { Fleet } from '../../test/get-hosts/fake-fleet.ts';
-import { sampleAdvertisement } from '../../test/shared/wire/sample.ts';
+import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
+import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 
 const [subnet, liveText, deadText] = process.argv.slice(2);
 const live = Number(liveText);

@@ -1,9 +1,9 @@
 /** Helpers for the get-hosts benchmarks: timed child runs with peak RSS, medians, a table. */
-export { bundleGetHosts } from '../../test/get-hosts/bundle.ts';
+export { bundleGetHosts } from '../../testing/get-hosts/bundle.ts';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-export { median } from '../stats.lib.ts';
+export { median } from '../lib/stats.ts';
 
 export const root = new URL('../..', import.meta.url).pathname;
 const GNU_TIME = '/usr/bin/time';

@@ -15,10 +15,10 @@
  * against hash-mod-n). Targets: two-choices max/mean <= 1.15 where best herds; rendezvous moves
  * <= 1/30 + 1% of clients (modulo moves about 97%).
  */
-import { decide } from '../../get-hosts/decide.ts';
-import { hash01, seededRandom } from '../../get-hosts/random.ts';
-import { DEFAULT_SETTINGS, type LocalAlgorithm, type Settings } from '../../get-hosts/settings.ts';
-import type { ServerReport } from '../../get-hosts/survey.ts';
+import { decide } from '../../balance/decide/decide.ts';
+import { hash01, seededRandom } from '../../balance/decide/random.ts';
+import { DEFAULT_SETTINGS, type LocalAlgorithm, type Settings } from '../../balance/settings.ts';
+import type { ServerReport } from '../../balance/probe/survey.ts';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
 import { computeRating } from '../../shared/wire/rating.ts';
 import { table } from './measure.lib.ts';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-export { percentile } from '../stats.lib.ts';
+export { percentile } from '../lib/stats.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 

@@ -6,10 +6,10 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../get-hosts/cache.ts';
-import { parseServerList } from '../../get-hosts/servers.ts';
-import { surveyServers } from '../../get-hosts/survey.ts';
-import { BUSY, IDLE, startFleetServer, stopFleet } from '../../test/greeter-bridge/fleet.ts';
+import { writeSurveyCache } from '../../balance/cache.ts';
+import { parseServerList } from '../../balance/servers.ts';
+import { surveyServers } from '../../balance/probe/survey.ts';
+import { BUSY, IDLE, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';
 import { bundleCommands, percentile, watchdog } from './bundle.lib.ts';
 
 const RUNS = 25;

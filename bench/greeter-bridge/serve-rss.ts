@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBridgeStatus } from '../../greeter-bridge/lock.ts';
 import { unlinkQueue } from '../../greeter-bridge/mq.ts';
-import { IDLE, BUSY, startFleetServer, stopFleet } from '../../test/greeter-bridge/fleet.ts';
+import { IDLE, BUSY, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';
 import { bundleCommands, ROOT, watchdog } from './bundle.lib.ts';
 
 const DAY_OF_POLLS = 2880;

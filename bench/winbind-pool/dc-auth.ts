@@ -2,12 +2,12 @@
  * Authentications per second against a real Samba AD DC (provisioned for this run in private
  * namespaces, as the tests do): one `wbinfo -a` at a time, direct synchronous libwbclient calls in
  * one process (no pool), and through the pool's socket with 1 and 4 requests in flight.
- * Needs root and Samba (see test/winbind-pool/samba-dc.ts).
+ * Needs root and Samba (see testing/winbind-pool/samba-dc.ts).
  */
 import { join } from 'node:path';
 import { PoolClient } from '../../winbind-pool/client.ts';
-import { startDaemon } from '../../test/winbind-pool/harness.ts';
-import { startSambaDc } from '../../test/winbind-pool/samba-dc.ts';
+import { startDaemon } from '../../testing/winbind-pool/harness.ts';
+import { startSambaDc } from '../../testing/winbind-pool/samba-dc.ts';
 import { drive, table } from './bench.lib.ts';
 
 const USER = 'alice';

@@ -12,7 +12,7 @@ import { PoolClient } from '../../winbind-pool/client.ts';
 import { openListener } from '../../winbind-pool/listener.ts';
 import { PoolServer } from '../../winbind-pool/server.ts';
 import { drive, startPool, table } from './bench.lib.ts';
-import { median } from '../stats.lib.ts';
+import { median } from '../lib/stats.ts';
 
 const N = 3000;
 const ROUNDS = 5;

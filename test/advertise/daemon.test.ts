@@ -12,8 +12,8 @@ import * as assert from 'uvu/assert';
 import { fetchStatus } from '../../advertise/status.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
-import { BIN, fetchTcp, queryUdp, ROOT, sleep, startDaemon, stopAll, tempDir, within, type Daemon } from './helpers.ts';
-import { writeUtmp } from './utmp-fixture.ts';
+import { BIN, fetchTcp, queryUdp, ROOT, sleep, startDaemon, stopAll, tempDir, within, type Daemon } from '../../testing/advertise/helpers.ts';
+import { writeUtmp } from '../../testing/advertise/utmp-fixture.ts';
 
 const run = promisify(execFile);
 

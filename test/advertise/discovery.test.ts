@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { fetchStatus } from '../../advertise/status.ts';
 import { parseReply } from '../../shared/wire/parse.ts';
 import { ADVERTISE_PORT } from '../../shared/wire/advertisement.ts';
-import { startDaemon, stopAll, within } from './helpers.ts';
+import { startDaemon, stopAll, within } from '../../testing/advertise/helpers.ts';
 
 const tag = `${process.pid % 10000}`;
 const SERVER_NS = `ltspadv-s${tag}`;

@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { fetchStatus } from '../../advertise/status.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, isQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
-import { fetchTcp, queryUdp, rssKb, sleep, startDaemon, stopAll, type Daemon } from './helpers.ts';
+import { fetchTcp, queryUdp, rssKb, sleep, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 
 test.after(stopAll);
 

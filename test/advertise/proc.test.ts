@@ -11,8 +11,8 @@ import { lineValue, readProcSource } from '../../advertise/proc/source.ts';
 import { parseStat, statSource } from '../../advertise/proc/stat.ts';
 import { parseUptime, uptimeSource } from '../../advertise/proc/uptime.ts';
 import { parseVmstat, swapRates, vmstatSource } from '../../advertise/proc/vmstat.ts';
-import { FIXTURES, tempDir } from './helpers.ts';
-import { errorCode } from '../helpers/error-code.ts';
+import { FIXTURES, tempDir } from '../../testing/advertise/helpers.ts';
+import { errorCode } from '../../testing/helpers/error-code.ts';
 
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

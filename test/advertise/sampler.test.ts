@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Sampler, UNREAD } from '../../advertise/sampler.ts';
-import { startSwapDriver } from '../fixtures/proc/swap-driver.ts';
-import { FIXTURES, sleep, tempDir } from './helpers.ts';
-import { writeUtmp } from './utmp-fixture.ts';
+import { startSwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
+import { FIXTURES, sleep, tempDir } from '../../testing/advertise/helpers.ts';
+import { writeUtmp } from '../../testing/advertise/utmp-fixture.ts';
 
 function sampler(procfs: string, utmpPath: string, now?: () => number) {
   const errors: string[] = [];

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_MAX_BYTES, parseConfigText, readConfigFile } from '../../advertise/config-file.ts';
 import { DEFAULT_SETTINGS, mergeSettings, settingsFromFlags } from '../../advertise/settings.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir } from '../../testing/advertise/helpers.ts';
 
 function thrown(fn: () => unknown): { code: string; key?: string; message: string; exitCode: number } {
   try {

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
-import { fetchTcp, queryUdp, startDaemon, stopAll, within } from './helpers.ts';
+import { fetchTcp, queryUdp, startDaemon, stopAll, within } from '../../testing/advertise/helpers.ts';
 
 test.after(stopAll);
 

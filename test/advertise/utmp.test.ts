@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseUtmp, readUtmp, UTMP_MAX_BYTES } from '../../advertise/utmp.ts';
-import { tempDir } from './helpers.ts';
-import { BOOT_TIME, DEAD_PROCESS, LOGIN_PROCESS, utmpBytes, writeUtmp } from './utmp-fixture.ts';
+import { tempDir } from '../../testing/advertise/helpers.ts';
+import { BOOT_TIME, DEAD_PROCESS, LOGIN_PROCESS, utmpBytes, writeUtmp } from '../../testing/advertise/utmp-fixture.ts';
 
 const NOW = 1_800_000_000;
 

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { PROC_FIXTURES } from '../../fleet/site.ts';
-import { startSwapDriver, type SwapDriver } from '../fixtures/proc/swap-driver.ts';
-import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from './site-assert.ts';
+import { PROC_FIXTURES } from '../../testing/fleet/site.ts';
+import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
+import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
 
 // app1 idle, app2 busy, app3 swapping, app4 idle but draining: each with sshd; app5 idle without sshd.
 const SERVERS = ['app1', 'app2', 'app3', 'app4', 'app5'];

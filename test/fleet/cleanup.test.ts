@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeStaleQueues } from '../../fleet/cleanup.ts';
+import { removeStaleQueues } from '../../testing/fleet/cleanup.ts';
 
 test('queues of runs whose owner is gone are removed; live owners and foreign queues are left', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ltsp-balance-mqueue-test-'));

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { PROC_FIXTURES, PROJECT_ROOT, SITE_PORT } from '../../fleet/site.ts';
+import { PROC_FIXTURES, PROJECT_ROOT, SITE_PORT } from '../../testing/fleet/site.ts';
 import { QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
-import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from './site-assert.ts';
+import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
 
 // No server list anywhere: the client finds the daemons by broadcast across the bridge.
 // app1 idle and app2 busy answer; app3 is told to serve only its loopback interface, so it must

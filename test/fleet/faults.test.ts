@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from './site-assert.ts';
+import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
 
 const SERVERS = ['app1', 'app2', 'app3', 'app4'];
 const SLOW_START_S = 3;

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { Fleet } from '../../fleet/netns.ts';
-import { listFleetNamespaces, cleanupLeftovers } from '../../fleet/cleanup.ts';
-import { runCommand } from '../../fleet/command.ts';
+import { Fleet } from '../../testing/fleet/netns.ts';
+import { listFleetNamespaces, cleanupLeftovers } from '../../testing/fleet/cleanup.ts';
+import { runCommand } from '../../admin/run-command.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 let fleet: Fleet | undefined;

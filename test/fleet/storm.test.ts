@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { GetHostsJson } from '../../fleet/site.ts';
-import { assertDecided, testTeardownLeavesNothing, useSite } from './site-assert.ts';
+import type { GetHostsJson } from '../../testing/fleet/site.ts';
+import { assertDecided, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
 
 // A login storm: ten thin clients decide at the same moment, three times over, against three equal
 // servers whose daemons keep their default per-source UDP rate limit.

@@ -9,11 +9,11 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../get-hosts/cache.ts';
-import { localIdentity } from '../../get-hosts/identity.ts';
-import { sampleAdvertisement } from '../shared/wire/sample.ts';
-import { bundleGetHosts } from './bundle.ts';
-import { Fleet } from './fake-fleet.ts';
+import { writeSurveyCache } from '../../balance/cache.ts';
+import { localIdentity } from '../../ltsp/identity.ts';
+import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
+import { bundleGetHosts } from '../../testing/get-hosts/bundle.ts';
+import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'get-hosts-cli-'));

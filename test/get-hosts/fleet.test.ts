@@ -7,9 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { FIXTURES, startDaemon, stopAll, type Daemon } from '../advertise/helpers.ts';
-import { startSwapDriver, type SwapDriver } from '../fixtures/proc/swap-driver.ts';
-import { randomSubnet } from './fake-fleet.ts';
+import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
+import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
+import { randomSubnet } from '../../testing/get-hosts/fake-fleet.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const subnet = randomSubnet();

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runGetHosts } from '../../get-hosts/main.ts';
 import { setLogSink } from '../../shared/log.ts';
-import { Fleet } from './fake-fleet.ts';
-import { sampleAdvertisement } from '../shared/wire/sample.ts';
+import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
+import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 
 const fleet = new Fleet();
 const logged: string[] = [];

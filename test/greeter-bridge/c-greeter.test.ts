@@ -12,9 +12,9 @@ import { encodeSnapshot } from '../../greeter-bridge/format.ts';
 import { readKernelLimits } from '../../greeter-bridge/limits.ts';
 import { unlinkQueue } from '../../greeter-bridge/mq.ts';
 import { publishLatest } from '../../greeter-bridge/transport.ts';
-import { BUSY, downAddress, IDLE, startFleetServer, stopFleet } from './fleet.ts';
-import { cleanup, ROOT, start, startServe, tempDir, trackQueue, uniqueQueues } from './helpers.ts';
-import { largeSnapshot } from './sample.ts';
+import { BUSY, downAddress, IDLE, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';
+import { cleanup, ROOT, start, startServe, tempDir, trackQueue, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
+import { largeSnapshot } from '../../testing/greeter-bridge/sample.ts';
 
 const dir = tempDir();
 chmodSync(dir, 0o755); // the greeter also runs as nobody below

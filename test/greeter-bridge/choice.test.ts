@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { checkChoice, decodeChoice, encodeChoice, encodeRefresh } from '../../greeter-bridge/choice.ts';
-import { sampleSnapshot } from './sample.ts';
+import { sampleSnapshot } from '../../testing/greeter-bridge/sample.ts';
 
 const code = (fn: () => unknown): string => {
   try {

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from './fleet.ts';
-import { BIN, cleanup, eventually, ROOT, sleep, startServe, tempDir, uniqueQueues, type Proc } from './helpers.ts';
+import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
+import { BIN, cleanup, eventually, ROOT, sleep, startServe, tempDir, uniqueQueues, type Proc } from '../../testing/greeter-bridge/helpers.ts';
 
 const TMUX = ['-L', `gbt-${process.pid}`, '-f', '/dev/null'];
 // Async: the fleet answers from this process's event loop, which a sync exec would stall.

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initialSelection, moveSelection, renderChooser } from '../../greeter-bridge/chooser-view.ts';
-import { largeSnapshot, sampleSnapshot } from './sample.ts';
+import { largeSnapshot, sampleSnapshot } from '../../testing/greeter-bridge/sample.ts';
 
 const plain = (screen: string): string[] => screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split('\r\n');
 

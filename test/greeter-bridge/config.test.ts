@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bridgeRun, cleanup, tempDir } from './helpers.ts';
+import { bridgeRun, cleanup, tempDir } from '../../testing/greeter-bridge/helpers.ts';
 
 const dir = tempDir();
 const conf = join(dir, 'lts.conf');

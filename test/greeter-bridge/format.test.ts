@@ -10,7 +10,7 @@ import {
   type SnapshotServer,
 } from '../../greeter-bridge/format.ts';
 import { decodePart } from '../../greeter-bridge/parse.ts';
-import { largeSnapshot, sampleSnapshot } from './sample.ts';
+import { largeSnapshot, sampleSnapshot } from '../../testing/greeter-bridge/sample.ts';
 
 function roundTrip(snap: Snapshot, size = 8192, maxMessages = 10): Snapshot | undefined {
   const asm = new SnapshotAssembler();

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readKernelLimits } from '../../greeter-bridge/limits.ts';
-import { bridgeRun, cleanup, ROOT, start, uniqueQueues } from './helpers.ts';
+import { bridgeRun, cleanup, ROOT, start, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
 
 const limits = readKernelLimits();
 test.after(cleanup);

@@ -6,8 +6,8 @@ import { encodeSnapshot } from '../../greeter-bridge/format.ts';
 import { checkQueueSize, readKernelLimits } from '../../greeter-bridge/limits.ts';
 import { MessageQueue, queueName, unlinkQueue } from '../../greeter-bridge/mq.ts';
 import { listenQueue, publishLatest, sendMessage } from '../../greeter-bridge/transport.ts';
-import { cleanup, eventually, ROOT, start, trackQueue } from './helpers.ts';
-import { largeSnapshot } from './sample.ts';
+import { cleanup, eventually, ROOT, start, trackQueue } from '../../testing/greeter-bridge/helpers.ts';
+import { largeSnapshot } from '../../testing/greeter-bridge/sample.ts';
 
 const limits = readKernelLimits();
 // Small queues: every queue counts against root's RLIMIT_MSGQUEUE (800 KiB), shared with every

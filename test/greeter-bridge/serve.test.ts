@@ -6,12 +6,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readSurveyCache } from '../../get-hosts/cache.ts';
+import { readSurveyCache } from '../../balance/cache.ts';
 import { encodeChoice } from '../../greeter-bridge/choice.ts';
 import { MessageQueue } from '../../greeter-bridge/mq.ts';
 import { sendMessage } from '../../greeter-bridge/transport.ts';
-import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from './fleet.ts';
-import { bridgeRun, cleanup, eventually, startServe, tempDir, uniqueQueues, type Proc } from './helpers.ts';
+import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
+import { bridgeRun, cleanup, eventually, startServe, tempDir, uniqueQueues, type Proc } from '../../testing/greeter-bridge/helpers.ts';
 
 const q = uniqueQueues('serve');
 const dir = tempDir();

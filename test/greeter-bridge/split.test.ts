@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MessageQueue } from '../../greeter-bridge/mq.ts';
-import { IDLE, startFleetServer, stopFleet, type FleetServer } from './fleet.ts';
-import { bridgeRun, cleanup, eventually, ROOT, start, startServe, tempDir, uniqueQueues } from './helpers.ts';
+import { IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
+import { bridgeRun, cleanup, eventually, ROOT, start, startServe, tempDir, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
 
 const q = uniqueQueues('split');
 const fleet: FleetServer[] = [];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PoolClient, requestOnce } from '../../winbind-pool/client.ts';
 import type { PoolStatus } from '../../winbind-pool/pool-status.ts';
-import { BIN, cli, isAlive, outcome, ROOT, startDaemon, waitFor, type Daemon } from './harness.ts';
+import { BIN, cli, isAlive, outcome, ROOT, startDaemon, waitFor, type Daemon } from '../../testing/winbind-pool/harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wbp-daemon-'));
 const passwd = join(dir, 'passwd');

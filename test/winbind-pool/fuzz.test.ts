@@ -13,7 +13,7 @@ import { requestOnce } from '../../winbind-pool/client.ts';
 import { openListener, type Listening } from '../../winbind-pool/listener.ts';
 import { MAX_LINE_BYTES, OPS } from '../../winbind-pool/protocol.ts';
 import { PoolServer } from '../../winbind-pool/server.ts';
-import { blockingPool, closeAll, waitFor } from './harness.ts';
+import { blockingPool, closeAll, waitFor } from '../../testing/winbind-pool/harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wbp-fuzz-'));
 const path = join(dir, 'fuzz.sock');

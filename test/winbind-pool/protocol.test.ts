@@ -4,7 +4,7 @@ import { LineSplitter, LineTooLongError } from '../../winbind-pool/line-splitter
 import { describeRequest, encodeReply, errorReply, MAX_PASSWORD_BYTES, parseRequest, salvageId } from '../../winbind-pool/protocol.ts';
 import { DeniedError, errorFromWire } from '../../winbind-pool/errors.ts';
 import { poolSettings, backendSpec } from '../../winbind-pool/settings.ts';
-import { errorCode } from '../helpers/error-code.ts';
+import { errorCode } from '../../testing/helpers/error-code.ts';
 
 
 test('every op parses with its fields and the id is echoed', () => {

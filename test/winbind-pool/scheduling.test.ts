@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setLogSink } from '../../shared/log.ts';
-import { blockingPool, busyPids, closeAll, isAlive, outcome, waitFor } from './harness.ts';
+import { blockingPool, busyPids, closeAll, isAlive, outcome, waitFor } from '../../testing/winbind-pool/harness.ts';
 
 setLogSink(() => {}); // warnings about killed workers are expected here
 test.after.each(closeAll);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { PoolClient, requestOnce } from '../../winbind-pool/client.ts';
 import type { PoolStatus } from '../../winbind-pool/pool-status.ts';
 import type { Group, GroupsResult, Passwd } from '../../winbind-pool/protocol.ts';
-import { cli, isAlive, outcome, sleep, startDaemon, waitFor, type Daemon } from './harness.ts';
-import { DOMAIN, startSambaDc, type SambaDc } from './samba-dc.ts';
+import { cli, isAlive, outcome, sleep, startDaemon, waitFor, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { DOMAIN, startSambaDc, type SambaDc } from '../../testing/winbind-pool/samba-dc.ts';
 
 const ALICE_PW = 'Al1ce-Passw0rd';
 let dc: SambaDc;

@@ -4,8 +4,8 @@ import { parseAdvertisement, parseReply } from '../../../shared/wire/parse.ts';
 import { renderAdvertisement } from '../../../shared/wire/render.ts';
 import { MAX_DOCUMENT_BYTES } from '../../../shared/wire/advertisement.ts';
 import { RETRY_TCP_REPLY } from '../../../shared/wire/udp-query.ts';
-import { sampleAdvertisement } from './sample.ts';
-import { errorCode } from '../../helpers/error-code.ts';
+import { sampleAdvertisement } from '../../../testing/sample-advertisement.ts';
+import { errorCode } from '../../../testing/helpers/error-code.ts';
 
 
 const good = renderAdvertisement(sampleAdvertisement(), { includeUserNames: true });

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildQuery, chooseUdpReply, isQuery, QUERY_PADDED_BYTES, RETRY_TCP_REPLY } from '../../../shared/wire/udp-query.ts';
 import { renderAdvertisement } from '../../../shared/wire/render.ts';
-import { sampleAdvertisement } from './sample.ts';
+import { sampleAdvertisement } from '../../../testing/sample-advertisement.ts';
 
 test('a default query is padded to 1200 bytes and recognised', () => {
   const q = buildQuery();

@@ -1,0 +1,54 @@
+/**
+ * What a survey report means for the next login: a status per server, and the filter that removed
+ * it from the candidates (the spec's tunables). Checked in this order, first match wins:
+ * no valid answer or the login path closed (Down), the administrator drains it or weights it 0
+ * (Draining), swapping now (Swapped), over the load ceiling per CPU or slower than the round-trip
+ * ceiling (Busy). Everything else is Idle: a candidate.
+ */
+import { isSwapping, loadPerCpu } from '../../shared/wire/rating.ts';
+import type { Settings } from '../settings.ts';
+import type { ServerReport } from '../probe/survey.ts';
+
+export type ServerStatus = 'Down' | 'Idle' | 'Busy' | 'Swapped' | 'Draining';
+export type FilterName = 'down' | 'login-path' | 'draining' | 'weight-0' | 'swapping' | 'max-load' | 'max-rtt';
+
+export interface Classification {
+  status: ServerStatus;
+  /** Why it is not a candidate; absent for Idle. */
+  filteredBy?: FilterName;
+  /** One human sentence: what was seen against which limit. */
+  detail: string;
+}
+
+export type StatusSettings = Pick<Settings, 'maxLoadPerCpu' | 'maxRttMs' | 'skipSwapping' | 'weights'>;
+
+export function classify(report: ServerReport, settings: StatusSettings): Classification {
+  const ad = report.ad;
+  if (!report.reachable || !ad) {
+    const why = report.error ? `${report.error.code}: ${report.error.message}` : 'no answer';
+    return { status: 'Down', filteredBy: 'down', detail: why };
+  }
+  if (report.login && !report.login.ok) {
+    return { status: 'Down', filteredBy: 'login-path', detail: report.login.error?.message ?? `login port ${report.login.port} closed` };
+  }
+  if (ad.state === 'draining') return { status: 'Draining', filteredBy: 'draining', detail: 'the administrator is draining it' };
+  if (effectiveWeight(report, settings) === 0) return { status: 'Draining', filteredBy: 'weight-0', detail: 'weight 0: no new sessions' };
+  if (settings.skipSwapping && isSwapping(ad)) {
+    const rate = ad.swapInPerSec + ad.swapOutPerSec;
+    return { status: 'Swapped', filteredBy: 'swapping', detail: `swapping ${rate.toFixed(0)} pages/s now` };
+  }
+  const load = loadPerCpu(ad);
+  if (settings.maxLoadPerCpu > 0 && load > settings.maxLoadPerCpu) {
+    return { status: 'Busy', filteredBy: 'max-load', detail: `load ${load.toFixed(2)} per CPU > LDM_BALANCE_MAX_LOAD ${settings.maxLoadPerCpu}` };
+  }
+  if (settings.maxRttMs > 0 && report.rttMs !== undefined && report.rttMs > settings.maxRttMs) {
+    return { status: 'Busy', filteredBy: 'max-rtt', detail: `round trip ${report.rttMs} ms > LDM_BALANCE_MAX_RTT_MS ${settings.maxRttMs}` };
+  }
+  return { status: 'Idle', detail: `load ${load.toFixed(2)} per CPU` };
+}
+
+/** The client's override for this host (LDM_BALANCE_WEIGHTS) if any, else what the server advertises. */
+export function effectiveWeight(report: ServerReport, settings: Pick<Settings, 'weights'>): number {
+  const override = settings.weights.get(report.server.host.toLowerCase());
+  return override ?? report.ad?.weight ?? 100;
+}

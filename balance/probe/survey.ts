@@ -1,0 +1,200 @@
+/**
+ * Asks every server at once and collects what each reported, under ONE overall deadline: the padded
+ * UDP query to all of them, the same query again to the silent ones, then TCP for those still
+ * silent (or told to retry over TCP). The promise resolves as soon as every server is settled or the
+ * deadline passes, whichever is first; a server without a valid answer by then is unreachable, with
+ * the reason.
+ *
+ * One node:dgram socket per address family talks to every server. dgram-as-promised does not fit
+ * here: it drops datagrams that arrive while no recv() is pending, and 30 answers arrive at once.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import type { Advertisement } from '../../shared/wire/advertisement.ts';
+import { WireSyntaxError } from '../../shared/wire/errors.ts';
+import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
+import { buildQuery, QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
+import { errorSummary, SurveyResolveError, SurveyTimeoutError } from '../errors.ts';
+import type { ServerAddress } from '../servers.ts';
+import { fetchOverTcp, TcpAbortedError } from './tcp-fetch.ts';
+
+export interface LoginPathResult {
+  ok: boolean;
+  port: number;
+  error?: { code: string; message: string };
+}
+
+export interface ServerReport {
+  server: ServerAddress;
+  reachable: boolean;
+  ad?: Advertisement;
+  /** UDP: from the (last) query sent to the answer; TCP: the handshake. */
+  rttMs?: number;
+  via?: 'udp' | 'tcp';
+  error?: { code: string; message: string };
+  /** The IP address the server's name resolved to. */
+  address?: string;
+  /** Set when the login-path check ran (login-check.ts). */
+  login?: LoginPathResult;
+}
+
+export interface SurveyOptions {
+  /** The one overall deadline in ms, from the call. */
+  timeoutMs: number;
+  /** When to repeat the UDP query to servers still silent (default: a fifth of the deadline). */
+  retryAfterMs?: number;
+  /** When to try TCP for servers still silent (default: two fifths of the deadline). */
+  tcpAfterMs?: number;
+  /** Padding of the query (default 1200 bytes, what the server needs to answer with the document). */
+  querySize?: number;
+  /** Called once per server as soon as it is settled (the login-path check starts from here). */
+  onReport?: (report: ServerReport) => void;
+  /** Stops the survey early: everything still open is settled as a timeout. */
+  signal?: AbortSignal;
+}
+
+interface Target {
+  report: ServerReport;
+  settled: boolean;
+  udpSentAt?: number;
+  tcp?: AbortController;
+}
+
+export async function surveyServers(servers: ServerAddress[], opts: SurveyOptions): Promise<ServerReport[]> {
+  const started = performance.now();
+  const { timeoutMs } = opts;
+  const targets: Target[] = servers.map((server) => ({ report: { server, reachable: false }, settled: false }));
+  if (targets.length === 0) return [];
+  const byPeer = new Map<string, Target[]>();
+  const sockets: Partial<Record<'udp4' | 'udp6', Socket>> = {};
+  const query = buildQuery(opts.querySize ?? QUERY_PADDED_BYTES);
+  const timers: NodeJS.Timeout[] = [];
+  let open = targets.length;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+
+  const settle = (t: Target, fields: Partial<ServerReport>): void => {
+    if (t.settled) return;
+    t.settled = true;
+    t.tcp?.abort();
+    Object.assign(t.report, fields);
+    opts.onReport?.(t.report);
+    if (--open === 0) done();
+  };
+  const fail = (t: Target, err: unknown): void => settle(t, { reachable: false, error: errorSummary(err) });
+  const elapsed = (): number => performance.now() - started;
+
+  const onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    // Only the server's own address and port can answer for it: anything else is ignored.
+    for (const t of byPeer.get(peerKey(rinfo.address, rinfo.port)) ?? []) {
+      if (t.settled) continue;
+      const rtt = t.udpSentAt === undefined ? undefined : performance.now() - t.udpSentAt;
+      let reply;
+      try {
+        reply = parseReply(msg);
+      } catch (err) {
+        fail(t, err);
+        continue;
+      }
+      if (reply.kind === 'retry-tcp') startTcp(t);
+      else settle(t, { reachable: true, ad: reply.ad, rttMs: round(rtt), via: 'udp' });
+    }
+  };
+
+  const socketFor = (address: string): Socket => {
+    const family = isIP(address) === 6 ? 'udp6' : 'udp4';
+    let socket = sockets[family];
+    if (!socket) {
+      socket = createSocket({ type: family });
+      socket.on('message', onMessage);
+      // Unconnected UDP sockets report no per-peer errors; a socket-wide one leaves TCP to decide.
+      socket.on('error', () => undefined);
+      sockets[family] = socket;
+    }
+    return socket;
+  };
+
+  const sendUdp = (t: Target): void => {
+    const address = t.report.address;
+    if (t.settled || t.tcp || address === undefined) return;
+    t.udpSentAt = performance.now();
+    socketFor(address).send(query, t.report.server.port, address, (err) => {
+      if (err) startTcp(t);
+    });
+  };
+
+  const startTcp = (t: Target): void => {
+    const address = t.report.address;
+    if (t.settled || t.tcp || address === undefined) return;
+    const controller = new AbortController();
+    t.tcp = controller;
+    fetchOverTcp(address, t.report.server.port, controller.signal).then(
+      ({ bytes, connectMs }) => {
+        try {
+          if (bytes.length === 0) throw new WireSyntaxError('the server closed the connection without sending a document');
+          settle(t, { reachable: true, ad: parseAdvertisement(bytes), rttMs: round(connectMs), via: 'tcp' });
+        } catch (err) {
+          fail(t, err);
+        }
+      },
+      (err: unknown) => {
+        if (!(err instanceof TcpAbortedError)) fail(t, err);
+      },
+    );
+  };
+
+  const resolveAndSend = async (t: Target): Promise<void> => {
+    const { host } = t.report.server;
+    try {
+      // The resolver is loaded only for names: lists of IP addresses never pay for it.
+      t.report.address = isIP(host) ? host : (await (await import('node:dns/promises')).lookup(host)).address;
+    } catch (err) {
+      return fail(t, new SurveyResolveError(host, err));
+    }
+    if (t.settled) return;
+    const key = peerKey(t.report.address, t.report.server.port);
+    byPeer.set(key, [...(byPeer.get(key) ?? []), t]);
+    sendUdp(t);
+  };
+
+  const onDeadline = (): void => {
+    for (const t of targets) {
+      if (t.settled) continue;
+      const what = t.report.address === undefined ? 'name not resolved' : t.tcp ? 'no complete answer (UDP silent, TCP unfinished)' : 'no answer';
+      fail(t, new SurveyTimeoutError(timeoutMs, what));
+    }
+  };
+
+  const retryAfter = opts.retryAfterMs ?? Math.max(10, timeoutMs / 5);
+  const tcpAfter = opts.tcpAfterMs ?? Math.max(20, (timeoutMs * 2) / 5);
+  timers.push(setTimeout(() => targets.forEach(sendUdp), retryAfter));
+  timers.push(setTimeout(() => targets.forEach(startTcp), tcpAfter));
+  // The deadline runs after one more I/O poll: on a busy client the timer can fire late, with answers
+  // that arrived in time still queued in the socket; the poll phase reads them before we give up.
+  let deadlineImmediate: NodeJS.Immediate | undefined;
+  timers.push(setTimeout(() => (deadlineImmediate = setImmediate(onDeadline)), Math.max(0, timeoutMs - elapsed())));
+  const onAbort = (): void => onDeadline();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onDeadline();
+
+  try {
+    for (const t of targets) void resolveAndSend(t);
+    await finished;
+  } finally {
+    timers.forEach(clearTimeout);
+    if (deadlineImmediate) clearImmediate(deadlineImmediate);
+    opts.signal?.removeEventListener('abort', onAbort);
+    for (const t of targets) t.tcp?.abort();
+    for (const socket of Object.values(sockets)) socket.close();
+  }
+  return targets.map((t) => t.report);
+}
+
+/** IPv4-mapped IPv6 (`::ffff:10.0.0.5`) and plain IPv4 are the same peer. */
+function peerKey(address: string, port: number): string {
+  return `${address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase()}|${port}`;
+}
+
+function round(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,154 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decide, type DecideOptions } from '../../balance/decide/decide.ts';
+import { seededRandom } from '../../balance/decide/random.ts';
+import { DEFAULT_SETTINGS, type Algorithm, type Settings } from '../../balance/settings.ts';
+import { classify } from '../../balance/decide/status.ts';
+import type { ServerReport } from '../../balance/probe/survey.ts';
+import { counts, down, loaded, up } from '../../testing/get-hosts/reports.ts';
+
+const settings = (over: Partial<Settings> = {}): Settings => ({ ...DEFAULT_SETTINGS, weights: new Map(), ...over });
+const opts = (seed: number, over: Partial<DecideOptions> = {}): DecideOptions => ({ mac: '00:11:22:33:44:55', random: seededRandom(seed), ...over });
+const runs = (reports: ServerReport[], algorithm: Algorithm, n = 6000, over: Partial<Settings> = {}): Record<string, number> => {
+  const s = settings({ algorithm, ...over });
+  return counts(Array.from({ length: n }, (_, i) => decide(reports, s, opts(i + 1)).chosen.host));
+};
+const near = (actual: number | undefined, expected: number, tolerance: number, what: string): void => {
+  assert.ok(Math.abs((actual ?? 0) - expected) <= tolerance, `${what}: ${actual} not within ${tolerance} of ${expected}`);
+};
+
+test('classify: each filter, in order, with a detail', () => {
+  const s = settings({ maxLoadPerCpu: 1, maxRttMs: 50 });
+  const cases: Array<[ServerReport, string, string | undefined]> = [
+    [down('a'), 'Down', 'down'],
+    [{ ...up('b'), login: { ok: false, port: 22, error: { code: 'ERR_LOGIN_PATH', message: 'login port 22 refused' } } }, 'Down', 'login-path'],
+    [up('c', { state: 'draining', swapInPerSec: 500 }), 'Draining', 'draining'],
+    [up('d', { weight: 0 }), 'Draining', 'weight-0'],
+    [up('e', { swapInPerSec: 20, swapOutPerSec: 20, loadavg1: 40, loadavg5: 40 }), 'Swapped', 'swapping'],
+    [loaded('f', 1.5), 'Busy', 'max-load'],
+    [up('g', {}, 80), 'Busy', 'max-rtt'],
+    [loaded('h', 0.9), 'Idle', undefined],
+  ];
+  for (const [report, status, filter] of cases) {
+    const c = classify(report, s);
+    assert.is(c.status, status, report.server.host);
+    assert.is(c.filteredBy, filter, report.server.host);
+    assert.ok(c.detail.length > 0);
+  }
+  assert.match(classify(loaded('f', 1.5), s).detail, /load 1\.50 per CPU > LDM_BALANCE_MAX_LOAD 1/);
+  assert.is(classify(up('e', { swapInPerSec: 40 }), settings({ skipSwapping: false })).status, 'Idle');
+  assert.is(classify(loaded('f', 50), settings({ maxLoadPerCpu: 0 })).status, 'Idle');
+  assert.is(classify(up('d', { weight: 100 }), settings({ weights: new Map([['d', 0]]) })).filteredBy, 'weight-0');
+});
+
+const three = [loaded('a', 0.2), loaded('b', 0.5), loaded('c', 0.8)];
+
+test('best: always the highest score; equal scores split at random', () => {
+  assert.equal(runs(three, 'best', 500), { a: 500 });
+  const tied = runs([loaded('a', 0.2), loaded('b', 0.2), loaded('c', 0.9)], 'best', 4000);
+  near(tied.a, 2000, 200, 'a');
+  near(tied.b, 2000, 200, 'b');
+  assert.is(tied.c, undefined);
+});
+
+test('two-choices: the better of two random servers (2/3, 1/3, never the worst of three)', () => {
+  const c = runs(three, 'two-choices');
+  near(c.a, 4000, 200, 'a');
+  near(c.b, 2000, 200, 'b');
+  assert.is(c.c, undefined);
+});
+
+test('random: uniform regardless of load', () => {
+  const c = runs(three, 'random');
+  for (const h of ['a', 'b', 'c']) near(c[h], 2000, 200, h);
+});
+
+test('weighted: in proportion to the score', () => {
+  const reports = [loaded('a', 0.2), loaded('b', 0.6)];
+  const decision = decide(reports, settings({ algorithm: 'weighted' }), opts(1));
+  const [sa, sb] = decision.servers.map((v) => v.score!.value) as [number, number];
+  const c = runs(reports, 'weighted', 8000);
+  near(c.a, (8000 * sa) / (sa + sb), 250, 'a');
+});
+
+test('fixed: the first configured server that is usable', () => {
+  assert.equal(runs([down('a'), loaded('b', 1.9), loaded('c', 0.1), loaded('d', 0.1)], 'fixed', 50, { maxLoadPerCpu: 1 }), { c: 50 });
+});
+
+test('administrator weights shift the choice (server advertised and client override)', () => {
+  const even = [loaded('a', 0.5, { weight: 300 }), loaded('b', 0.5)];
+  const c = runs(even, 'weighted', 8000);
+  near(c.a, 6000, 250, 'a');
+  const overridden = runs(even, 'weighted', 8000, { weights: new Map([['a', 100], ['b', 300]]) });
+  near(overridden.b, 6000, 250, 'b');
+});
+
+test('logins in flight count as load', () => {
+  const storm = [loaded('a', 0.3, { loginsLast60s: 6 }), loaded('b', 0.4)];
+  assert.equal(runs(storm, 'best', 100), { b: 100 });
+});
+
+test('slow start: a server whose daemon just started gets a fraction of its score', () => {
+  const reports = [loaded('old', 0.5), loaded('new', 0.0, { daemonUptimeSec: 12 })];
+  const d = decide(reports, settings({ algorithm: 'best' }), opts(1));
+  assert.is(d.chosen.host, 'old');
+  assert.is(d.servers[1]!.score!.slowStart, 0.1);
+  assert.is(decide(reports, settings({ algorithm: 'best', slowStartSec: 0 }), opts(1)).chosen.host, 'new');
+});
+
+test('ordered: the chosen first, then the other usable servers best first; filtered ones left out', () => {
+  const reports = [down('x'), loaded('c', 0.8), loaded('a', 0.2), loaded('busy', 3), loaded('b', 0.5)];
+  const d = decide(reports, settings({ algorithm: 'fixed' }), opts(1));
+  assert.equal(d.ordered.map((s) => s.host), ['c', 'a', 'b']);
+  assert.equal(d.servers.map((v) => v.status), ['Down', 'Idle', 'Idle', 'Busy', 'Idle']);
+});
+
+test('every responder filtered: a random responder, non-draining preferred', () => {
+  const reports = [loaded('a', 5), up('b', { state: 'draining' }), up('c', { swapInPerSec: 100 }), down('d')];
+  const c = counts(Array.from({ length: 2000 }, (_, i) => {
+    const d = decide(reports, settings(), opts(i));
+    assert.is(d.fallback, 'all-filtered');
+    assert.match(d.reason, /every responding server was filtered out/);
+    return d.chosen.host;
+  }));
+  near(c.a, 1000, 120, 'a');
+  near(c.c, 1000, 120, 'c');
+  assert.is(c.b, undefined);
+  assert.is(c.d, undefined);
+  assert.is(decide([up('b', { state: 'draining' }), down('d')], settings(), opts(1)).chosen.host, 'b');
+});
+
+test('nobody answered: the configured list, configured order for fixed, random order otherwise', () => {
+  const reports = [down('a'), down('b'), down('c')];
+  const fixed = decide(reports, settings({ algorithm: 'fixed' }), opts(1));
+  assert.equal(fixed.ordered.map((s) => s.host), ['a', 'b', 'c']);
+  assert.is(fixed.fallback, 'none-answered');
+  const firsts = runs(reports, 'two-choices', 3000);
+  for (const h of ['a', 'b', 'c']) near(firsts[h], 1000, 120, h);
+  const hashed = decide(reports, settings({ algorithm: 'machash' }), opts(1));
+  assert.equal(hashed.ordered.length, 3);
+  assert.equal(decide(reports, settings({ algorithm: 'machash' }), opts(99)).ordered, hashed.ordered);
+});
+
+test('an empty report list is a coded error', () => {
+  try {
+    decide([], settings(), opts(1));
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'ERR_NO_SERVERS');
+  }
+});
+
+test('loadbalancer: its usable answer wins, an unknown host is trusted, a Down one or no answer falls back', () => {
+  const reports = [loaded('a', 0.1), loaded('b', 0.9), down('c')];
+  const s = settings({ algorithm: 'loadbalancer', fallbackAlgorithm: 'best' });
+  const lb = (host?: string) => decide(reports, s, opts(1, { loadBalancer: host ? { host } : { error: { code: 'ERR_LOADBALANCER', message: 'timeout' } } }));
+  assert.equal([lb('B').chosen.host, lb('B').algorithm, lb('B').fallback], ['b', 'loadbalancer', undefined]);
+  assert.equal([lb('z').chosen.host, lb('z').ordered.map((x) => x.host)], ['z', ['z', 'a', 'b']]);
+  const toDown = lb('c');
+  assert.equal([toDown.chosen.host, toDown.algorithm, toDown.fallback], ['a', 'best', 'loadbalancer-unusable']);
+  assert.match(toDown.reason, /chose c, which is Down here/);
+  assert.match(lb().reason, /gave no answer \(timeout\)/);
+});
+
+test.run();

@@ -1,0 +1,53 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatServer, MAX_SERVERS, parseServerList } from '../../balance/servers.ts';
+
+test('host[:port] entries separated by spaces or commas, default port 377, duplicates dropped', () => {
+  assert.equal(parseServerList(' app1, app2:400\tapp1 10.0.0.5:377 ,', 'test'), [
+    { host: 'app1', port: 377 },
+    { host: 'app2', port: 400 },
+    { host: '10.0.0.5', port: 377 },
+  ]);
+});
+
+test('IPv6: bracketed with a port, or bare without', () => {
+  assert.equal(parseServerList('[FD00::5]:1377 fd00::6 [::1]', 'test'), [
+    { host: 'fd00::5', port: 1377 },
+    { host: 'fd00::6', port: 377 },
+    { host: '::1', port: 377 },
+  ]);
+});
+
+test('invalid entries throw a coded error naming entry and source', () => {
+  for (const bad of ['app1:0', 'app1:65536', 'app1:x', '[app1]:377', 'a b:c', '-bad', 'bad..name', 'ünïcode', 'a'.repeat(300)]) {
+    try {
+      parseServerList(bad, 'LDM_BALANCE_SERVERS');
+      assert.unreachable(bad);
+    } catch (err) {
+      assert.is((err as { code: string }).code, 'ERR_SERVER_LIST', bad);
+      assert.match((err as Error).message, /^LDM_BALANCE_SERVERS: server entry/);
+    }
+  }
+});
+
+test('with a handler, invalid entries are reported and skipped', () => {
+  const rejected: string[] = [];
+  const list = parseServerList('ok1 bad:0 ok2', 'x', (err) => rejected.push(err.entry));
+  assert.equal(list.map(formatServer), ['ok1', 'ok2']);
+  assert.equal(rejected, ['bad:0']);
+});
+
+test('the list is capped', () => {
+  const text = Array.from({ length: MAX_SERVERS + 5 }, (_, i) => `h${i}`).join(' ');
+  const rejected: string[] = [];
+  assert.is(parseServerList(text, 'x', (e) => rejected.push(e.entry)).length, MAX_SERVERS);
+  assert.is(rejected.length, 1);
+});
+
+test('formatServer omits the default port and brackets IPv6', () => {
+  assert.is(formatServer({ host: 'a', port: 377 }), 'a');
+  assert.is(formatServer({ host: 'a', port: 1 }), 'a:1');
+  assert.is(formatServer({ host: '::1', port: 1 }), '[::1]:1');
+});
+
+test.run();

@@ -1,0 +1,140 @@
+/**
+ * The survey against real servers on loopback: well-behaved ones, and every kind of hostile one.
+ * Each hostile server ends Down with its reason while the others are still used, and the survey
+ * ends by the deadline.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { performance } from 'node:perf_hooks';
+import { surveyServers, type ServerReport } from '../../balance/probe/survey.ts';
+import { renderAdvertisement } from '../../shared/wire/render.ts';
+import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
+import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
+
+const fleet = new Fleet();
+const ad = (n: number) => sampleAdvertisement({ hostname: `app${n}`, sessions: n, users: 1 });
+const good = renderAdvertisement(ad(1), { includeUserNames: false });
+const byHost = (reports: ServerReport[]) => new Map(reports.map((r) => [r.server.host, r]));
+const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const t = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t];
+};
+
+test.after.each(() => fleet.close());
+
+test('every server answers over UDP: reports in list order, rtt measured, done long before the deadline', async () => {
+  for (let n = 2; n <= 6; n++) await fleet.start(n, { ad: ad(n) });
+  const servers = [6, 5, 4, 3, 2].map((n) => ({ host: fleet.address(n), port: 377 }));
+  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 2000 }));
+  assert.equal(reports.map((r) => r.ad?.hostname), ['app6', 'app5', 'app4', 'app3', 'app2']);
+  for (const r of reports) {
+    assert.is(r.via, 'udp');
+    assert.ok(r.reachable && r.rttMs! >= 0 && r.rttMs! < 500);
+    assert.is(r.ad!.userNames, undefined);
+  }
+  assert.ok(ms < 500, `took ${ms} ms`);
+});
+
+test('UDP silent: the query is repeated once, then TCP brings the full document', async () => {
+  const s = await fleet.start(2, { ad: ad(2), udp: { kind: 'silent' } });
+  const [[r]] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 1000, retryAfterMs: 50, tcpAfterMs: 150 }));
+  assert.is(r!.via, 'tcp');
+  assert.equal(r!.ad!.userNames, ['alice', 'bob', 'alice']);
+  assert.is(s.udpQueries, 2);
+  assert.is(s.tcpConnections, 1);
+});
+
+test('told to retry over TCP: TCP at once, without waiting for the TCP timer', async () => {
+  const s = await fleet.start(2, { ad: ad(2), udp: { kind: 'retry-tcp' } });
+  const [[r], ms] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 3000, tcpAfterMs: 2000 }));
+  assert.is(r!.via, 'tcp');
+  assert.ok(ms < 1000, `took ${ms} ms`);
+});
+
+test('a short query gets the retry answer from a real server and still ends with the document', async () => {
+  const s = await fleet.start(2, { ad: ad(2) });
+  const [r] = await surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 1000, querySize: 100 });
+  assert.is(r!.via, 'tcp');
+  assert.is(r!.ad!.hostname, 'app2');
+});
+
+test('nobody listening: Down with the refused connection, well before the deadline', async () => {
+  const [[r], ms] = await timed(() => surveyServers([{ host: fleet.address(9), port: 377 }], { timeoutMs: 1000 }));
+  assert.is(r!.reachable, false);
+  assert.is(r!.error!.code, 'ERR_SURVEY_NETWORK');
+  assert.match(r!.error!.message, /ECONNREFUSED/);
+  assert.ok(ms < 900, `took ${ms} ms`);
+});
+
+test('an unresolvable name is Down with ERR_SURVEY_RESOLVE', async () => {
+  const [r] = await surveyServers([{ host: 'no-such-host.invalid', port: 377 }], { timeoutMs: 2000 });
+  assert.ok(['ERR_SURVEY_RESOLVE', 'ERR_SURVEY_TIMEOUT'].includes(r!.error!.code), r!.error!.code);
+});
+
+const hostile: Array<[string, Parameters<Fleet['start']>[1], string, RegExp]> = [
+  ['100 MB over TCP', { udp: { kind: 'silent' }, tcp: { kind: 'huge', bytes: 100 * 1024 * 1024 } }, 'ERR_WIRE_TOO_LARGE', /exceeds the 65536-byte limit/],
+  ['an entity bomb', { udp: { kind: 'raw', text: `<!DOCTYPE a [<!ENTITY a "${'x'.repeat(50)}"><!ENTITY b "&a;&a;&a;&a;">]>${good}` } }, 'ERR_WIRE_UNSAFE', /DOCTYPE/],
+  ['deep nesting', { udp: { kind: 'raw', text: good.replace('</advertise>', `${'<a>'.repeat(150)}${'</a>'.repeat(150)}</advertise>`) } }, 'ERR_WIRE_SYNTAX', /./],
+  ['NaN', { udp: { kind: 'raw', text: good.replace(/<cpus>\d+<\/cpus>/, '<cpus>NaN</cpus>') } }, 'ERR_WIRE_FIELD', /cpus/],
+  ['a negative number', { udp: { kind: 'raw', text: good.replace(/<loadavg1>[^<]+</, '<loadavg1>-3<') } }, 'ERR_WIRE_FIELD', /loadavg1/],
+  ['1e308', { udp: { kind: 'raw', text: good.replace(/<sessions>\d+</, '<sessions>1e308<') } }, 'ERR_WIRE_FIELD', /sessions/],
+  ['another version', { udp: { kind: 'raw', text: good.replace('version="1"', 'version="7"') } }, 'ERR_WIRE_VERSION', /"7"/],
+  ['garbage', { udp: { kind: 'raw', text: '\x00\x01garbage' } }, 'ERR_WIRE_SYNTAX', /./],
+  ['a slow TCP drip', { udp: { kind: 'silent' }, tcp: { kind: 'drip', intervalMs: 40 } }, 'ERR_SURVEY_TIMEOUT', /TCP unfinished/],
+  ['a TCP reset', { udp: { kind: 'silent' }, tcp: { kind: 'reset' } }, 'ERR_SURVEY_NETWORK', /ECONNRESET/],
+  ['a UDP answer after the deadline', { udp: { kind: 'delay', ms: 600 }, tcp: { kind: 'drip', intervalMs: 1000 } }, 'ERR_SURVEY_TIMEOUT', /./],
+  ['a TCP close without a document', { udp: { kind: 'silent' }, tcp: { kind: 'closed' } }, 'ERR_WIRE_SYNTAX', /closed the connection without sending a document/],
+];
+
+test('hostile servers are Down with the reason; the good one is used; all within the deadline', async () => {
+  await fleet.start(2, { ad: ad(2) });
+  for (let i = 0; i < hostile.length; i++) await fleet.start(10 + i, { ad: ad(10 + i), ...hostile[i]![1] });
+  const servers = [2, ...hostile.map((_, i) => 10 + i)].map((n) => ({ host: fleet.address(n), port: 377 }));
+  const heapBefore = process.memoryUsage().rss;
+  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 400 }));
+  const got = byHost(reports);
+  assert.is(got.get(fleet.address(2))!.ad!.hostname, 'app2');
+  hostile.forEach(([name, , code, message], i) => {
+    const r = got.get(fleet.address(10 + i))!;
+    assert.is(r.reachable, false, name);
+    assert.ok(r.error!.code.startsWith(code), `${name}: ${r.error!.code} ${r.error!.message}`);
+    assert.match(r.error!.message, message, name);
+  });
+  assert.ok(ms < 400 + 100, `survey took ${ms} ms for a 400 ms deadline`);
+  // nothing close to 100 MB was buffered
+  assert.ok(process.memoryUsage().rss - heapBefore < 50 * 1024 * 1024);
+});
+
+test('30 servers with 5 dead: one deadline, not a timeout per dead server', async () => {
+  for (let n = 1; n <= 25; n++) await fleet.start(n, { ad: ad(n) });
+  for (let n = 26; n <= 30; n++) await fleet.start(n, { ad: ad(n), udp: { kind: 'silent' }, tcp: { kind: 'drip', intervalMs: 1000 } });
+  const servers = Array.from({ length: 30 }, (_, i) => ({ host: fleet.address(i + 1), port: 377 }));
+  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 300 }));
+  assert.is(reports.filter((r) => r.reachable).length, 25);
+  assert.ok(ms >= 290 && ms < 400, `took ${ms} ms`);
+});
+
+test('onReport hears each server once, as soon as it is settled; an abort ends the survey', async () => {
+  await fleet.start(2, { ad: ad(2) });
+  await fleet.start(3, { ad: ad(3), udp: { kind: 'silent' }, tcp: { kind: 'drip', intervalMs: 1000 } });
+  const heard: string[] = [];
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const [reports, ms] = await timed(() =>
+    surveyServers([fleet.address(2), fleet.address(3)].map((host) => ({ host, port: 377 })), {
+      timeoutMs: 5000,
+      signal: controller.signal,
+      onReport: (r) => heard.push(`${r.server.host} ${r.reachable}`),
+    }),
+  );
+  assert.equal(heard, [`${fleet.address(2)} true`, `${fleet.address(3)} false`]);
+  assert.is(reports[1]!.error!.code, 'ERR_SURVEY_TIMEOUT');
+  assert.ok(ms < 1000);
+});
+
+test('an empty list is an empty survey', async () => {
+  assert.equal(await surveyServers([], { timeoutMs: 100 }), []);
+});
+
+test.run();
