@@ -52,7 +52,7 @@ test('the greeter bridge with no list discovers the same servers for its snapsho
 
 /** Replies to one broadcast query of `size` bytes, seen from the client. */
 async function probe(size: number): Promise<Array<{ from: string; bytes: number }>> {
-  const r = await getSite().fleet.exec('client', [process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'test/fleet/fixtures/udp-probe.ts'),
+  const r = await getSite().fleet.exec('client', [process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'testing/fleet/udp-probe.ts'),
     String(size), '10.77.0.255', String(SITE_PORT), '600'], { timeoutMs: 20_000, cwd: PROJECT_ROOT });
   assert.is(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Array<{ from: string; bytes: number }>;

@@ -129,7 +129,7 @@ test('teardown stops every process and deletes every namespace', async () => {
 });
 
 function childScript(body: string): ReturnType<typeof spawnSync> {
-  const script = `import { Fleet } from './fleet/netns.ts';\n${body}`;
+  const script = `import { Fleet } from './testing/fleet/netns.ts';\n${body}`;
   return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 }
 

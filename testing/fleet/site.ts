@@ -13,7 +13,7 @@ import { Fleet, type FleetOptions } from './netns.ts';
 import type { ManagedProcess } from './process.ts';
 import { startSshd, type RunningSshd } from './sshd.ts';
 
-export const PROJECT_ROOT = new URL('..', import.meta.url).pathname;
+export const PROJECT_ROOT = new URL('../..', import.meta.url).pathname;
 export const PROC_FIXTURES = join(PROJECT_ROOT, 'testing/fixtures/proc');
 export const SITE_PORT = 377;
 
