@@ -20,7 +20,7 @@ import { parseServerList, type ServerAddress } from './servers.ts';
 
 export { LOADBALANCER_PORT, type LoadBalancerAddress } from './setting-values.ts';
 
-export const ALGORITHMS = ['two-choices', 'best', 'weighted', 'machash', 'random', 'fixed', 'loadbalancer'] as const;
+export const ALGORITHMS = ['two-choices', 'deficit', 'best', 'weighted', 'machash', 'random', 'fixed', 'loadbalancer'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 export type LocalAlgorithm = Exclude<Algorithm, 'loadbalancer'>;
 

@@ -24,7 +24,9 @@ Options:
   --timeout MS       the overall deadline in ms (default 300)
   --seed N           seed the random choices (reproducible runs)
   --explain          print per server what it reported, its status and why the winner won
-  --json             the same as JSON
+  --json             the same as JSON, on one line
+  --replay FILE      decide again, with no network, from get_hosts --json lines in FILE
+                     (each may add "override": {"algorithm", "mac", "seed"}); one decision per line
   -h, --help         this help
 `;
 
@@ -45,16 +47,23 @@ void runCli(async () => {
         seed: { type: 'string' },
         explain: { type: 'boolean' },
         json: { type: 'boolean' },
+        replay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
     throw new UsageError(`${(err as Error).message} (get_hosts --help lists the options)`);
   }
-  const { help, ...args } = parsed.values;
+  const { help, replay, ...args } = parsed.values;
   if (help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (replay !== undefined) {
+    if (Object.keys(args).length > 0) throw new UsageError('--replay takes no other option: the settings come from each line');
+    const { replayFile } = await import('../get-hosts/replay.ts');
+    // Exit 1 when any line was rejected (each one was reported on stderr), 0 when every line decided.
+    return (await replayFile(replay, (text) => void process.stdout.write(text))) > 0 ? 1 : 0;
   }
   const { runGetHosts } = await import('../get-hosts/main.ts');
   return runGetHosts(args, { env: process.env, write: (text) => void process.stdout.write(text) });

@@ -3,6 +3,7 @@
  *   ltsp-balance demo                 a loopback fleet, get_hosts --explain, the chooser (no root)
  *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
  *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
+ *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
  *   ltsp-balance netns-cleanup        delete network namespaces left by a killed fleet test run
  * Unambiguous prefixes work (`up` for update-sshkeys); a typo gets a "did you mean".
  * Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 update-sshkeys: file written but some
@@ -83,6 +84,25 @@ function buildProgram(run: ActionRunner): Command {
         const { updateSshKeys, EXIT_SOME_UNREACHABLE } = await import('../admin/host-keys/update-sshkeys.ts');
         const report = await updateSshKeys({ extraservers: opts.extraservers, output: opts.output, timeoutSec });
         return report.unreachable.length > 0 ? EXIT_SOME_UNREACHABLE : 0;
+      }),
+    );
+
+  program
+    .command('storm')
+    .description("simulate an 8 am login storm on your fleet (from a get_hosts --json survey) and say which algorithm fills it most evenly")
+    .option('--survey <file>', 'a get_hosts --json output (default: an example fleet of 30 identical servers)')
+    .option('--clients <n>', 'thin clients logging in', '1400')
+    .option('--minutes <n>', 'length of the storm', '10')
+    .option('--staleness <s>', 'how old a client\'s survey may be, in seconds (the bridge poll or cache age)', '15')
+    .option('--seeds <n>', 'runs per algorithm', '20')
+    .action((opts: { survey?: string; clients: string; minutes: string; staleness: string; seeds: string }) =>
+      run(async () => {
+        const clients = positiveInt('--clients', opts.clients, 100_000);
+        const stormSec = positiveInt('--minutes', opts.minutes, 600) * 60;
+        const stalenessSec = positiveInt('--staleness', opts.staleness, 3600);
+        const seeds = positiveInt('--seeds', opts.seeds, 1000);
+        const { runStormCommand } = await import('../admin/storm/command.ts');
+        return runStormCommand({ survey: opts.survey, clients, stormSec, stalenessSec, seeds, write: (t) => void process.stdout.write(t) });
       }),
     );
 

@@ -5,7 +5,8 @@
  */
 import { loadPerCpu } from '../shared/wire/rating.ts';
 import { oneLine } from '../shared/log.ts';
-import type { Decision } from '../balance/decide/decide.ts';
+import type { Decision, DecideSettings, LoadBalancerAnswer } from '../balance/decide/decide.ts';
+import type { Settings } from '../balance/settings.ts';
 import { formatServer } from '../balance/servers.ts';
 
 export const EXPLAIN_FORMAT = 'ltsp-balance-get-hosts/1';
@@ -18,6 +19,10 @@ export interface ExplainContext {
   client: string;
   hosts: string[];
   warnings: string[];
+  /** The seed of the decision's random draws: with the rest, enough for --replay to decide again. */
+  seed?: number;
+  settings?: DecideSettings & Pick<Settings, 'xdmcp'>;
+  loadBalancer?: LoadBalancerAnswer;
 }
 
 export function explanation(decision: Decision, ctx: ExplainContext): Record<string, unknown> {
@@ -33,6 +38,9 @@ export function explanation(decision: Decision, ctx: ExplainContext): Record<str
     elapsedMs: Math.round(ctx.elapsedMs * 100) / 100,
     client: ctx.client,
     warnings: ctx.warnings,
+    seed: ctx.seed ?? null,
+    settings: ctx.settings ? replaySettings(ctx.settings) : null,
+    loadBalancer: ctx.loadBalancer ?? null,
     servers: decision.servers.map((v) => {
       const { userNames: _names, ...reported } = v.report.ad ?? {};
       return {
@@ -49,6 +57,21 @@ export function explanation(decision: Decision, ctx: ExplainContext): Record<str
         reported: v.report.ad ? reported : null,
       };
     }),
+  };
+}
+
+/** The settings decide() reads, as JSON (weights as an object). */
+function replaySettings(s: DecideSettings & Pick<Settings, 'xdmcp'>): Record<string, unknown> {
+  return {
+    algorithm: s.algorithm,
+    fallbackAlgorithm: s.fallbackAlgorithm,
+    maxLoadPerCpu: s.maxLoadPerCpu,
+    maxRttMs: s.maxRttMs,
+    skipSwapping: s.skipSwapping,
+    slowStartSec: s.slowStartSec,
+    boundedLoadEpsilon: s.boundedLoadEpsilon,
+    xdmcp: s.xdmcp,
+    weights: Object.fromEntries(s.weights),
   };
 }
 

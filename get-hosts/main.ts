@@ -7,10 +7,11 @@ import { UsageError } from '../shared/errors.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
 import { logError, logWarning } from '../shared/log.ts';
 import { readSurveyCache } from '../balance/cache.ts';
-import { decide, type Decision, type LoadBalancerAnswer } from '../balance/decide/decide.ts';
+import { decide, type LoadBalancerAnswer } from '../balance/decide/decide.ts';
 import { discoverServers } from '../balance/probe/discover.ts';
 import { NoServersError } from '../balance/errors.ts';
 import { explanation, formatExplanation, type ExplainContext } from './explain.ts';
+import { hostList } from './host-list.ts';
 import { localIdentity, normalizeMac } from '../ltsp/identity.ts';
 import { askLoadBalancer } from '../balance/probe/loadbalancer.ts';
 import { checkLoginPath } from '../balance/probe/login-check.ts';
@@ -69,11 +70,14 @@ export async function runGetHosts(args: GetHostsArgs, io: GetHostsIo): Promise<n
     const { reports, source } = await gather(settings, deadline, (r) => logins.start(r));
     for (const r of reports) logins.start(r);
     await logins.done();
-    const random = overrides.seed === undefined ? Math.random : seededRandom(overrides.seed);
-    const decision = decide(reports, settings, { mac: mac ?? identity.hostname, random, loadBalancer: await balancer });
+    // Always seeded, and the seed is in --json: `get_hosts --replay` then reproduces this decision exactly.
+    const seed = overrides.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
+    const loadBalancer = await balancer;
+    const decision = decide(reports, settings, { mac: mac ?? identity.hostname, random: seededRandom(seed), loadBalancer });
     const hosts = hostList(decision, settings.xdmcp);
-    const ctx: ExplainContext = { source, deadlineMs: settings.timeoutMs, elapsedMs: performance.now() - started, client: mac ?? identity.hostname, hosts, warnings: warningLines };
-    if (args.json) io.write(`${JSON.stringify(explanation(decision, ctx), null, 2)}\n`);
+    const ctx: ExplainContext = { source, deadlineMs: settings.timeoutMs, elapsedMs: performance.now() - started, client: mac ?? identity.hostname, hosts, warnings: warningLines, seed, settings, loadBalancer };
+    // One line: a file of --json lines is what --replay reads.
+    if (args.json) io.write(`${JSON.stringify(explanation(decision, ctx))}\n`);
     else if (args.explain) io.write(formatExplanation(decision, ctx));
     else io.write(`${hosts.join(' ')}\n`);
     if (decision.fallback === 'none-answered') return EXIT.noneAnswered;
@@ -86,12 +90,6 @@ export async function runGetHosts(args: GetHostsArgs, io: GetHostsIo): Promise<n
   } finally {
     deadline.clear();
   }
-}
-
-/** LDM takes host names: the advertise port is ours, never LDM's, so it is dropped (and duplicates with it). */
-function hostList(decision: Decision, xdmcp: boolean): string[] {
-  const hosts = [...new Set(decision.ordered.map((s) => s.host))];
-  return xdmcp ? hosts.slice(0, 1) : hosts;
 }
 
 interface Overrides {
@@ -127,7 +125,7 @@ function checkArgs(args: GetHostsArgs): Overrides {
     out.timeoutMs = Number(args.timeout);
   }
   if (args.seed !== undefined) {
-    if (!/^\d{1,10}$/.test(args.seed)) throw new UsageError(`--seed ${JSON.stringify(args.seed)} must be a whole number`);
+    if (!/^\d{1,10}$/.test(args.seed) || Number(args.seed) > 0xffffffff) throw new UsageError(`--seed ${JSON.stringify(args.seed)} must be a whole number 0..4294967295`);
     out.seed = Number(args.seed);
   }
   return out;

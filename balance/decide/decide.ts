@@ -125,7 +125,7 @@ function chooseAmong(usable: ServerVerdict[], servers: ServerVerdict[], settings
     score: v.score!,
     sessions: v.report.ad!.sessions,
   }));
-  const choice = choose(algorithm, candidates, { random: opts.random, clientKey: opts.mac, boundedLoadEpsilon: settings.boundedLoadEpsilon });
+  const choice = choose(algorithm, candidates, { random: opts.random, clientKey: opts.mac, boundedLoadEpsilon: settings.boundedLoadEpsilon, maxLoadPerCpu: settings.maxLoadPerCpu });
   const decision: Decision = { ...ordering(usable[choice.index]!, usable, servers), algorithm, reason: prefix + choice.reason };
   if (prefix) decision.fallback = 'loadbalancer-unusable';
   return decision;

@@ -4,6 +4,10 @@
  * 60 s added to the load average: a login storm's new sessions have barely reached the 1-minute
  * average, and counting them is what RDS does with pending logins. Then the administrator weight
  * and slow start scale it.
+ *
+ * Capacity (CPUs × weight/100 × slow start) is what the capacity-aware algorithms (two-choices,
+ * deficit, weighted, machash) fill evenly: sessions per unit of capacity, not the rating, which
+ * carries the noise of the load average and of memory use (bench/get-hosts/storm.ts shows why).
  */
 import { computeRating, loadPerCpu } from '../../shared/wire/rating.ts';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
@@ -16,6 +20,9 @@ export const IN_FLIGHT_LOAD_PER_LOGIN = 0.5;
 /** The smallest share slow start gives a server that has just come back: it still gets some logins. */
 export const SLOW_START_FLOOR = 0.1;
 
+/** A server with weight × slow start near 0 still divides by something finite. */
+export const MIN_CAPACITY = 1e-6;
+
 export interface Score {
   /** 0..100: the rating with logins in flight counted. */
   rating: number;
@@ -27,6 +34,10 @@ export interface Score {
   slowStart: number;
   /** rating × weight × slowStart: higher is better. */
   value: number;
+  /** CPUs × weight/100 × slow start: the share of the sessions this server should hold. */
+  capacity: number;
+  /** Sessions per unit of capacity (what the capacity-aware algorithms compare: lower is emptier). */
+  sessionsPerCapacity: number;
 }
 
 export type ScoreSettings = Pick<Settings, 'weights' | 'slowStartSec'>;
@@ -38,7 +49,16 @@ export function scoreServer(report: ServerReport & { ad: Advertisement }, settin
   const rating = computeRating(loaded);
   const weight = effectiveWeight(report, settings) / 100;
   const slowStart = slowStartFactor(ad.daemonUptimeSec, settings.slowStartSec);
-  return { rating, loadPerCpu: loadPerCpu(loaded), weight, slowStart, value: rating * weight * slowStart };
+  const capacity = ad.cpus * weight * slowStart;
+  return {
+    rating,
+    loadPerCpu: loadPerCpu(loaded),
+    weight,
+    slowStart,
+    value: rating * weight * slowStart,
+    capacity,
+    sessionsPerCapacity: ad.sessions / Math.max(MIN_CAPACITY, capacity),
+  };
 }
 
 export function slowStartFactor(daemonUptimeSec: number, windowSec: number): number {

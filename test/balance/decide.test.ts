@@ -63,12 +63,11 @@ test('random: uniform regardless of load', () => {
   for (const h of ['a', 'b', 'c']) near(c[h], 2000, 200, h);
 });
 
-test('weighted: in proportion to the score', () => {
-  const reports = [loaded('a', 0.2), loaded('b', 0.6)];
-  const decision = decide(reports, settings({ algorithm: 'weighted' }), opts(1));
-  const [sa, sb] = decision.servers.map((v) => v.score!.value) as [number, number];
+test('weighted: in proportion to capacity × headroom (CPUs count, memory noise does not)', () => {
+  // a: 4 CPUs at 0.2 per CPU: 4 × (1 − 0.2/2) = 3.6; b: 20 CPUs at 1.0 per CPU: 20 × 0.5 = 10.
+  const reports = [loaded('a', 0.2), loaded('b', 1.0, { cpus: 20, loadavg1: 20, loadavg5: 20, memAvailableKb: 1_000_000 })];
   const c = runs(reports, 'weighted', 8000);
-  near(c.a, (8000 * sa) / (sa + sb), 250, 'a');
+  near(c.a, (8000 * 3.6) / 13.6, 250, 'a');
 });
 
 test('fixed: the first configured server that is usable', () => {

@@ -89,7 +89,7 @@ test('an invalid value: one warning naming key, value, file and line, and the de
   assert.is(settings.timeoutMs, 300);
   assert.is(settings.xdmcp, false);
   assert.equal(warnings.map(formatWarning), [
-    `${path} line 3: LDM_BALANCE_ALGORITHM="fastest" is not one of two-choices, best, weighted, machash, random, fixed, loadbalancer; using two-choices`,
+    `${path} line 3: LDM_BALANCE_ALGORITHM="fastest" is not one of two-choices, deficit, best, weighted, machash, random, fixed, loadbalancer; using two-choices`,
     `${path} line 4: LDM_BALANCE_TIMEOUT_MS="1e3" is not a whole number; using 300`,
     `${path} line 5: LDM_BALANCE_XDMCP="yes" is not a boolean (Y y True true / N n False false); using N`,
   ]);
