@@ -1,20 +1,21 @@
 /**
  * machash: the same client goes to the same server, and a server coming or going moves only its own
  * clients. Rendezvous (highest random weight) hashing: every server gets a pseudo-random weight per
- * client, hash(client, server); the client takes the highest. Weighted by the administrator weight
- * with -w / ln(u), so a server of weight 200 takes twice the clients of one of weight 100.
+ * client, hash(client, server); the client takes the highest. Weighted by capacity (CPUs × weight,
+ * from algorithms.ts) with -w / ln(u), so a 20-CPU server takes five times the clients of a 4-CPU one.
  * `hash mod n` instead would move about n/(n+1) of all clients whenever n changes.
  *
  * Bounded load (Mirrokni et al., "Consistent hashing with bounded loads"): walking the client's
  * rendezvous order, a server already holding more than (1 + e) times its share of the sessions
  * (the reported ones plus this login) is skipped, so one hot hash bucket cannot overload a server.
+ * It does not refill: a server back from an outage gets only its hash share of new logins.
  */
 import { hash01 } from './random.ts';
 
 export interface HashCandidate {
   /** Stable identity of the server (host|port), what the hash is taken over. */
   key: string;
-  /** Administrator weight; > 0. Only this moves the hash order. */
+  /** CPUs × administrator weight; > 0. Only this moves the hash order. */
   weight: number;
   /** Share of the sessions it may take: weight × slow start. A ramping server fills later, clients stay put. */
   capacity: number;

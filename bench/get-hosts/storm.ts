@@ -16,7 +16,7 @@ import { compareAlgorithms, formatTable, runScenario, STORM_ALGORITHMS, summaryR
 import { identicalFleet, mixedFleet, WEIGHT_50 } from '../../admin/storm/fleets.ts';
 import { machashOutage } from '../../admin/storm/outage.ts';
 import { decidePolicy } from '../../admin/storm/simulate.ts';
-import { oldTwoChoices } from './old-default.ts';
+import { oldTwoChoices } from './old-default.lib.ts';
 
 const SEEDS = Number(process.env.STORM_SEEDS ?? 20);
 const CLIENTS = 1400;
