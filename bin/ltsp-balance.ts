@@ -3,6 +3,7 @@
  *   ltsp-balance demo                 a loopback fleet, get_hosts --explain, the chooser (no root)
  *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
  *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
+ *   ltsp-balance fleet                the fleet live in the terminal (or --once, --json, --listen for a web page)
  *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
  *   ltsp-balance netns-cleanup        delete network namespaces left by a killed fleet test run
  * Unambiguous prefixes work (`up` for update-sshkeys); a typo gets a "did you mean".
@@ -103,6 +104,35 @@ function buildProgram(run: ActionRunner): Command {
         const seeds = positiveInt('--seeds', opts.seeds, 1000);
         const { runStormCommand } = await import('../admin/storm/command.ts');
         return runStormCommand({ survey: opts.survey, clients, stormSec, stalenessSec, seeds, write: (t) => void process.stdout.write(t) });
+      }),
+    );
+
+  program
+    .command('fleet')
+    .description('the fleet live: status, sessions, load, memory, swapping, draining and where new logins go, per server (q quits, s sorts)')
+    .option('--servers <list>', 'servers to watch, host[:port] (default: LDM_BALANCE_SERVERS from the environment or lts.conf)')
+    .option('--config <file>', 'read this lts.conf instead of the default paths')
+    .option('--interval <s>', 'seconds between surveys', '5')
+    .option('--deadline-ms <ms>', 'how long one survey waits for answers', '1000')
+    .option('--once', 'print the table once and exit')
+    .option('--json', 'one JSON line per survey instead of the table')
+    .option('--listen <addr:port>', 'serve the live view as a web page (loopback unless --allow is given)')
+    .option('--allow <addr[/prefix]>', 'who may look, beyond loopback (repeatable; comma separated)', collect, [] as string[])
+    .option('--show-users', 'show user names (fetched over TCP; hidden by default)')
+    .option('--count <n>', 'stop after this many surveys (0: until q or a signal)', '0')
+    .action((opts: { servers?: string; config?: string; interval: string; deadlineMs: string; once?: boolean; json?: boolean; listen?: string; allow: string[]; showUsers?: boolean; count: string }) =>
+      run(async () => {
+        const intervalSec = positiveInt('--interval', opts.interval, 3600);
+        const deadlineMs = positiveInt('--deadline-ms', opts.deadlineMs, 60_000);
+        const count = opts.count === '0' ? 0 : positiveInt('--count', opts.count, 1_000_000);
+        let listen: { host: string; port: number } | undefined;
+        if (opts.listen !== undefined) {
+          const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(opts.listen);
+          if (!m || Number(m[3]) > 65_535) throw new UsageError(`--listen ${JSON.stringify(opts.listen)} must be ADDR:PORT (IPv6 as [ADDR]:PORT)`);
+          listen = { host: m[1] ?? m[2]!, port: Number(m[3]) };
+        }
+        const { runFleetCommand } = await import('../admin/fleet-view/command.ts');
+        return runFleetCommand({ servers: opts.servers, config: opts.config, intervalSec, deadlineMs, once: opts.once === true, json: opts.json === true, listen, allow: opts.allow, showUsers: opts.showUsers === true, count });
       }),
     );
 
