@@ -18,6 +18,8 @@ import { SourceFilter } from './source-filter.ts';
 import { formatStatus, serveStatus, type StatusReport } from './status.ts';
 import { createTcpResponder } from './tcp-responder.ts';
 import { attachUdpResponder } from './udp-responder.ts';
+import { advertiseMetrics } from './metrics.ts';
+import { startMetrics } from '../shared/metrics/publish.ts';
 
 export interface DaemonOptions {
   address: string;
@@ -30,6 +32,9 @@ export interface DaemonOptions {
   hostname: string | undefined;
   interfaces: string[];
   statusSocket: string;
+  /** Prometheus metrics: an HTTP endpoint and/or node_exporter's textfile directory (both off by default). */
+  metrics?: { host: string; port: number };
+  metricsTextfile?: string;
 }
 
 /** How often repeated events (bad datagrams, failing /proc files) are summarised in the log. */
@@ -58,7 +63,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     onRecovered: (source) => logInfo(`${source} readable again`),
   });
   let docs: Documents;
+  let renderedAt = performance.now();
   const render = () => {
+    renderedAt = performance.now();
     const ad = buildAdvertisement(sampler.measurements, settings, hostname, (performance.now() - started) / 1000);
     docs = renderDocuments(ad);
   };
@@ -102,6 +109,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     logWarning(`no status socket at ${opts.statusSocket}: ${describeError(err)} (SIGUSR1 still logs the counters)`);
     return undefined;
   });
+
+  const metrics =
+    opts.metrics || opts.metricsTextfile
+      ? await startMetrics({
+          render: () => advertiseMetrics(report(), (performance.now() - renderedAt) / 1000),
+          listen: opts.metrics,
+          textfile: opts.metricsTextfile ? { dir: opts.metricsTextfile, name: 'ltsp_advertise', intervalMs: 15_000 } : undefined,
+        })
+      : undefined;
 
   let missingInterfaces = '';
   const refreshFilter = () => {
@@ -151,6 +167,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       sampler.stop();
       clearInterval(summaryTimer);
       status?.close();
+      void metrics?.close();
       listeners.udp.close();
       // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
       const force = setTimeout(() => {

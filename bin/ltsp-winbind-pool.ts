@@ -71,10 +71,13 @@ program
   .addOption(new Option('--max-connections <n>').argParser(integer(1, 100_000)).default(256))
   .addOption(new Option('--max-pending-per-connection <n>').argParser(integer(1, 10_000)).default(16))
   .addOption(new Option('--connection-idle-ms <ms>').argParser(integer(1, 86_400_000)).default(30_000))
+  .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics (PORT alone: loopback; off by default)')
+  .option('--metrics-textfile <dir>', 'write ltsp_winbind_pool.prom into this node_exporter textfile directory every 15 s')
   .option('--verbose', 'log debug events')
   .action((o) =>
     run(async () => {
       if (o.verbose) setLogLevel('debug');
+      const { parseMetricsAddress } = await import('../shared/metrics/publish.ts');
       const [{ serve }, { poolSettings, backendSpec }] = await Promise.all([import('../winbind-pool/daemon.ts'), import('../winbind-pool/settings.ts')]);
       await serve({
         listen: { path: o.socket, mode: o.socketMode, group: o.socketGroup ?? null },
@@ -97,6 +100,8 @@ program
         limits: { maxConnections: o.maxConnections, maxPendingPerConnection: o.maxPendingPerConnection, idleTimeoutMs: o.connectionIdleMs },
         // Workers are this same program (source under tsx, or the bundle) with the hidden subcommand.
         launch: { script: process.argv[1]!, args: ['worker'], execArgv: process.execArgv },
+        metrics: o.metrics === undefined ? undefined : parseMetricsAddress(o.metrics),
+        metricsTextfile: o.metricsTextfile,
       });
     }),
   );

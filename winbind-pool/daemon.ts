@@ -10,6 +10,9 @@ import { loadBackend } from './backends/backend.ts';
 import { openListener, type ListenOptions } from './listener.ts';
 import { Pool } from './pool.ts';
 import { PoolServer, type ServerLimits } from './server.ts';
+import { poolMetrics } from './metrics.ts';
+import { RequestStats } from './request-stats.ts';
+import { startMetrics } from '../shared/metrics/publish.ts';
 import type { BackendSpec, PoolSettings } from './settings.ts';
 import type { WorkerLaunch } from './worker-handle.ts';
 
@@ -19,6 +22,9 @@ export interface ServeOptions {
   backend: BackendSpec;
   limits: ServerLimits;
   launch: WorkerLaunch;
+  /** Prometheus metrics: an HTTP endpoint and/or node_exporter's textfile directory (both off by default). */
+  metrics?: { host: string; port: number };
+  metricsTextfile?: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
@@ -34,7 +40,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const listening = await openListener(opts.listen);
   const pool = new Pool(opts.pool, opts.backend, opts.launch);
   const started = pool.start();
-  const server = new PoolServer(listening.server, pool, opts.limits);
+  const stats = opts.metrics || opts.metricsTextfile ? new RequestStats() : undefined;
+  const server = new PoolServer(listening.server, pool, opts.limits, stats);
+  const metrics = stats
+    ? await startMetrics({
+        render: () => poolMetrics(pool.status(), stats, server.connections),
+        listen: opts.metrics,
+        textfile: opts.metricsTextfile ? { dir: opts.metricsTextfile, name: 'ltsp_winbind_pool', intervalMs: 15_000 } : undefined,
+      })
+    : undefined;
   listening.server.on('error', (err) => logError(`listening socket: ${err.message}`));
 
   let stopping = false;
@@ -48,7 +62,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     stopping = true;
     logInfo(`${signal}: draining`);
     try {
-      await Promise.all([server.close(), pool.drain()]);
+      await Promise.all([server.close(), pool.drain(), metrics?.close()]);
     } catch (err) {
       logError(`drain failed: ${describeError(err)}`);
     }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { bundleCommand } from '../../scripts/bundle.mjs';
 import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
+import { promtoolCheckMetrics } from '../../testing/helpers/promtool.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-view-'));
 let cli = '';
@@ -160,11 +161,7 @@ test('web: the page, its events and /metrics; anything else 404, writes 405, hug
     });
     assert.match(metrics, new RegExp(`ltsp_balance_fleet_server_up\\{server="127\\.0\\.0\\.1:9"\\} 0`));
     assert.match(metrics, new RegExp(`ltsp_balance_fleet_server_status\\{server="127\\.0\\.0\\.1:${daemons[2]!.port}",status="Swapped"\\} 1`));
-    try {
-      execFileSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`promtool check metrics: ${(err as { stdout?: string }).stdout ?? err}`);
-    }
+    promtoolCheckMetrics(metrics);
   } finally {
     assert.is(await web.stop(), 0);
   }
