@@ -19,6 +19,8 @@ import { formatStatus, serveStatus, type StatusReport } from './status.ts';
 import { createTcpResponder } from './tcp-responder.ts';
 import { attachUdpResponder } from './udp-responder.ts';
 import { advertiseMetrics } from './metrics.ts';
+import { readPoolSummary } from './pool-summary.ts';
+import type { PoolSummary } from '../shared/wire/advertisement.ts';
 import { startMetrics } from '../shared/metrics/publish.ts';
 
 export interface DaemonOptions {
@@ -35,6 +37,8 @@ export interface DaemonOptions {
   /** Prometheus metrics: an HTTP endpoint and/or node_exporter's textfile directory (both off by default). */
   metrics?: { host: string; port: number };
   metricsTextfile?: string;
+  /** The winbind pool's summary file; advertised as <pool> when present and fresh. */
+  poolSummary?: string;
 }
 
 /** How often repeated events (bad datagrams, failing /proc files) are summarised in the log. */
@@ -62,11 +66,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     },
     onRecovered: (source) => logInfo(`${source} readable again`),
   });
+  let pool: PoolSummary | undefined;
+  let poolFailing = false;
+  const readPool = () => {
+    if (!opts.poolSummary) return;
+    try {
+      pool = readPoolSummary(opts.poolSummary);
+      poolFailing = false;
+    } catch (err) {
+      pool = undefined;
+      if (!poolFailing) logWarning(`pool summary not advertised: ${describeError(err)}`);
+      poolFailing = true;
+    }
+  };
+  readPool();
   let docs: Documents;
   let renderedAt = performance.now();
   const render = () => {
     renderedAt = performance.now();
     const ad = buildAdvertisement(sampler.measurements, settings, hostname, (performance.now() - started) / 1000);
+    if (pool) ad.pool = pool;
     docs = renderDocuments(ad);
   };
   await sampler.sample();
@@ -131,6 +150,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   sampler.start(
     () => settings.sampleIntervalMs,
     () => {
+      readPool();
       render();
       refreshFilter();
       limiter.sweep();

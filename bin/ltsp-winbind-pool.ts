@@ -73,6 +73,7 @@ program
   .addOption(new Option('--connection-idle-ms <ms>').argParser(integer(1, 86_400_000)).default(30_000))
   .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics (PORT alone: loopback; off by default)')
   .option('--metrics-textfile <dir>', 'write ltsp_winbind_pool.prom into this node_exporter textfile directory every 15 s')
+  .option('--summary-file <path>', 'write a world-readable summary (workers, busy, max, queue) for the advertise daemon every 5 s')
   .option('--verbose', 'log debug events')
   .action((o) =>
     run(async () => {
@@ -102,6 +103,7 @@ program
         launch: { script: process.argv[1]!, args: ['worker'], execArgv: process.execArgv },
         metrics: o.metrics === undefined ? undefined : parseMetricsAddress(o.metrics),
         metricsTextfile: o.metricsTextfile,
+        summaryFile: o.summaryFile,
       });
     }),
   );

@@ -13,6 +13,7 @@ import { PoolServer, type ServerLimits } from './server.ts';
 import { poolMetrics } from './metrics.ts';
 import { RequestStats } from './request-stats.ts';
 import { startMetrics } from '../shared/metrics/publish.ts';
+import { startSummaryFile } from './summary-file.ts';
 import type { BackendSpec, PoolSettings } from './settings.ts';
 import type { WorkerLaunch } from './worker-handle.ts';
 
@@ -25,6 +26,8 @@ export interface ServeOptions {
   /** Prometheus metrics: an HTTP endpoint and/or node_exporter's textfile directory (both off by default). */
   metrics?: { host: string; port: number };
   metricsTextfile?: string;
+  /** A world-readable summary for the advertise daemon (workers, busy, max, queue). */
+  summaryFile?: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
@@ -50,6 +53,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       })
     : undefined;
   listening.server.on('error', (err) => logError(`listening socket: ${err.message}`));
+  const summary = opts.summaryFile ? startSummaryFile(opts.summaryFile, () => pool.status()) : undefined;
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -67,6 +71,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       logError(`drain failed: ${describeError(err)}`);
     }
     listening.cleanup();
+    summary?.stop();
     logInfo('stopped');
     process.exit(0);
   };

@@ -35,6 +35,8 @@ export interface FleetRow {
   rttMs: number | null;
   /** Algorithms that would choose this server for the next login now. */
   pickedBy: LocalAlgorithm[];
+  /** The winbind pool's summary, when the server advertises one. */
+  pool: { workers: number; busy: number; max: number; queue: number } | null;
   /** Only with --show-users. */
   userNames?: string[];
 }
@@ -87,6 +89,7 @@ function rowOf(report: ServerReport, decision: Decision, index: number, pickedBy
     daemonUptimeSec: ad ? Math.round(ad.daemonUptimeSec) : null,
     rttMs: report.reachable && report.rttMs !== undefined ? round(report.rttMs, 1) : null,
     pickedBy,
+    pool: ad?.pool ?? null,
   };
   if (showUsers && ad?.userNames) row.userNames = ad.userNames;
   return row;

@@ -29,7 +29,7 @@ svg{vertical-align:middle}
 </style></head><body>
 <h1>ltsp-balance fleet</h1>
 <div id="meta"><span id="summary">waiting for the first survey…</span> · next login: <b id="next">-</b> · updated <span id="at">-</span> · <span id="conn">connecting</span></div>
-<table><thead><tr><th class="l">server</th><th class="l">status</th><th>sessions</th><th>users</th><th>load/CPU</th><th>mem %</th><th>swap/s</th><th>logins/min</th><th>weight</th><th>daemon up</th><th>RTT ms</th><th class="l">picked by</th><th class="l">sessions, 1 h</th><th class="l">load/CPU, 1 h</th><th class="l">why</th></tr></thead>
+<table><thead><tr><th class="l">server</th><th class="l">status</th><th>sessions</th><th>users</th><th>load/CPU</th><th>mem %</th><th>swap/s</th><th>logins/min</th><th>weight</th><th>daemon up</th><th>RTT ms</th><th title="winbind pool: busy/workers/max, queue">pool</th><th class="l">picked by</th><th class="l">sessions, 1 h</th><th class="l">load/CPU, 1 h</th><th class="l">why</th></tr></thead>
 <tbody id="rows"></tbody></table>
 <script>
 "use strict";
@@ -61,6 +61,7 @@ function render(s){
     const st=cell(tr,"","l");const b=document.createElement("span");b.className="st "+r.status;b.textContent=label;st.appendChild(b);
     cell(tr,dash(r.sessions));cell(tr,dash(r.users));cell(tr,dash(r.loadPerCpu,2));cell(tr,dash(r.memUsedPct));
     cell(tr,dash(r.swapPagesPerSec));cell(tr,dash(r.logins60s));cell(tr,dash(r.weight));cell(tr,age(r.daemonUptimeSec));cell(tr,dash(r.rttMs,1));
+    cell(tr,r.pool?r.pool.busy+"/"+r.pool.workers+"/"+r.pool.max+(r.pool.queue?" q"+r.pool.queue:""):"-");
     cell(tr,r.pickedBy.length?r.pickedBy.join(", "):"-","l");
     const h=history[r.server]||[];
     cell(tr,"","l").appendChild(spark(h,"sessions"));cell(tr,"","l").appendChild(spark(h,"loadPerCpu"));

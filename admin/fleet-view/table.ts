@@ -47,6 +47,7 @@ const COLUMNS: Column[] = [
   { title: 'CPUS', priority: 5, align: 'right', value: (r) => num(r.cpus) },
   { title: 'UP', priority: 4, align: 'right', value: (r) => formatAge(r.daemonUptimeSec) },
   { title: 'RTT', priority: 3, align: 'right', value: (r) => num(r.rttMs, 1) },
+  { title: 'POOL', priority: 4, align: 'right', value: (r) => (r.pool ? `${r.pool.busy}/${r.pool.workers}/${r.pool.max}${r.pool.queue ? ` q${r.pool.queue}` : ''}` : dash) },
   { title: 'PICKED BY', priority: 2, align: 'left', value: (r) => (r.pickedBy.length ? r.pickedBy.map((a) => ABBREV[a] ?? a).join(',') : dash) },
   { title: 'WHY', priority: 6, align: 'left', value: (r) => r.detail },
 ];

@@ -63,9 +63,9 @@ const on: number[] = [];
 const off: number[] = [];
 for (let i = 0; i < 5; i++) {
   for (const withMetrics of [false, true]) {
-    const d = await startDaemon({ args: withMetrics ? ['--metrics', '127.0.0.1:0'] : [] });
+    const d = await startDaemon({ args: ['--rate-limit', '0', ...(withMetrics ? ['--metrics', '127.0.0.1:0'] : [])] });
     const port = withMetrics ? Number((await d.waitForLog(/metrics on http:\/\/127\.0\.0\.1:(\d+)\//))[1]) : 0;
-    for (let q = 0; q < 200; q++) await queryUdp(d.port);
+    for (let q = 0; q < 200; q++) await queryUdp(d.port, undefined, { waitMs: 5 });
     if (withMetrics) {
       const a = new Agent({ keepAlive: true });
       for (let s = 0; s < 50; s++) await scrape(port, a);
