@@ -1,9 +1,11 @@
 /**
  * Server addresses as the administrator writes them: `host[:port]` entries separated by spaces or
  * commas, IPv6 in brackets when a port follows (`[fd00::5]:377`; a bare `fd00::5` is the address
- * alone). The port defaults to the advertise port, 377.
+ * alone). The port defaults to the advertise port, 377. IPv6 addresses are kept in their canonical
+ * spelling (shared/net/ipv6.ts), so two spellings of one address are one server.
  */
 import { isIP } from 'node:net';
+import { canonicalIPv6 } from '../shared/net/ipv6.ts';
 import { ADVERTISE_PORT, HOSTNAME_PATTERN } from '../shared/wire/advertisement.ts';
 import { ServerListError } from './errors.ts';
 
@@ -64,7 +66,7 @@ function parseEntry(entry: string): ServerAddress | string {
     portText = bracketed[2];
     if (isIP(host) !== 6) return 'has brackets around something that is not an IPv6 address';
   } else if (isIP(entry) === 6) {
-    return { host: entry.toLowerCase(), port: ADVERTISE_PORT };
+    return { host: canonicalIPv6(entry), port: ADVERTISE_PORT };
   } else {
     const colon = entry.lastIndexOf(':');
     if (colon !== -1) {
@@ -80,7 +82,7 @@ function parseEntry(entry: string): ServerAddress | string {
     port = Number(portText);
   }
   if (isIP(host) === 0 && !isHostname(host)) return 'is not a host name or IP address';
-  return { host: isIP(host) === 6 ? host.toLowerCase() : host, port };
+  return { host: canonicalIPv6(host), port };
 }
 
 function isHostname(host: string): boolean {
@@ -94,7 +96,7 @@ export function formatServer(s: ServerAddress): string {
   return isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
 }
 
-/** Identity of a server for de-duplication, hashing and cache matching. */
+/** Identity of a server for de-duplication, hashing and cache matching (one spelling per IPv6 address). */
 export function serverKey(s: ServerAddress): string {
-  return `${s.host.toLowerCase()}|${s.port}`;
+  return `${canonicalIPv6(s.host).toLowerCase()}|${s.port}`;
 }

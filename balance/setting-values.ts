@@ -3,6 +3,7 @@
  * exponents, no hex, no signs), one of a list, `host=weight` lists, the balancer's address, paths.
  * Each returns the value or a phrase saying what is wrong, which settings.ts turns into one warning.
  */
+import { canonicalIPv6 } from '../shared/net/ipv6.ts';
 
 export const LOADBALANCER_PORT = 8008;
 
@@ -40,7 +41,7 @@ export function parseWeights(v: string): Parsed<Map<string, number>> {
   for (const item of v.split(/[\s,]+/).filter(Boolean)) {
     const m = /^([^=]+)=(\d{1,5})$/.exec(item);
     if (!m || Number(m[2]) > 10_000) return fail(`entry ${JSON.stringify(item.slice(0, 40))} is not host=weight (0..10000)`);
-    out.set(m[1]!.toLowerCase(), Number(m[2]));
+    out.set(canonicalIPv6(m[1]!.replace(/^\[(.*)\]$/, '$1')).toLowerCase(), Number(m[2]));
   }
   return { ok: out };
 }

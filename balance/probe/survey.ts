@@ -10,6 +10,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { canonicalIPv6 } from '../../shared/net/ipv6.ts';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
 import { WireSyntaxError } from '../../shared/wire/errors.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
@@ -190,9 +191,9 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
   return targets.map((t) => t.report);
 }
 
-/** IPv4-mapped IPv6 (`::ffff:10.0.0.5`) and plain IPv4 are the same peer. */
+/** IPv4-mapped IPv6 (`::ffff:10.0.0.5`) and plain IPv4 are the same peer; IPv6 has one spelling. */
 function peerKey(address: string, port: number): string {
-  return `${address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase()}|${port}`;
+  return `${canonicalIPv6(address).replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')}|${port}`;
 }
 
 function round(ms: number | undefined): number | undefined {

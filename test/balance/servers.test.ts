@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatServer, MAX_SERVERS, parseServerList } from '../../balance/servers.ts';
+import { formatServer, MAX_SERVERS, parseServerList, serverKey } from '../../balance/servers.ts';
 
 test('host[:port] entries separated by spaces or commas, default port 377, duplicates dropped', () => {
   assert.equal(parseServerList(' app1, app2:400\tapp1 10.0.0.5:377 ,', 'test'), [
@@ -16,6 +16,16 @@ test('IPv6: bracketed with a port, or bare without', () => {
     { host: 'fd00::6', port: 377 },
     { host: '::1', port: 377 },
   ]);
+});
+
+test('IPv6: every spelling of one address is one server, kept in its canonical form', () => {
+  const list = parseServerList('[::1] [0:0:0:0:0:0:0:1] ::0001 [0::1]:377 [::1]:400 [0:0::1]:400 FD00:0:0:0:0:0:0:5 [fd00::5]', 'test');
+  assert.equal(list, [
+    { host: '::1', port: 377 },
+    { host: '::1', port: 400 },
+    { host: 'fd00::5', port: 377 },
+  ]);
+  assert.is(serverKey({ host: '0:0:0:0:0:0:0:1', port: 377 }), serverKey({ host: '::1', port: 377 }));
 });
 
 test('invalid entries throw a coded error naming entry and source', () => {

@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { surveyServers, type ServerReport } from '../../balance/probe/survey.ts';
 import { renderAdvertisement } from '../../shared/wire/render.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
-import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
+import { Fleet, startFakeServer } from '../../testing/get-hosts/fake-fleet.ts';
+import { parseServerList } from '../../balance/servers.ts';
 
 const fleet = new Fleet();
 const ad = (n: number) => sampleAdvertisement({ hostname: `app${n}`, sessions: n, users: 1 });
@@ -131,6 +132,27 @@ test('onReport hears each server once, as soon as it is settled; an abort ends t
   assert.equal(heard, [`${fleet.address(2)} true`, `${fleet.address(3)} false`]);
   assert.is(reports[1]!.error!.code, 'ERR_SURVEY_TIMEOUT');
   assert.ok(ms < 1000);
+});
+
+test('IPv6: two spellings of one address are one server, and its answer is matched to it', async () => {
+  let server;
+  for (let tries = 0; !server; tries++) {
+    try {
+      server = await startFakeServer({ address: '::1', port: 20_000 + Math.floor(Math.random() * 40_000), ad: ad(7) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries > 20) throw err;
+    }
+  }
+  try {
+    const servers = parseServerList(`[::1]:${server.port} [0:0:0:0:0:0:0:1]:${server.port}`, 'test');
+    assert.is(servers.length, 1);
+    // Spelled out, the address must still be matched to the kernel's spelling of the answer's source.
+    const [r] = await surveyServers([{ host: '0:0:0:0:0:0:0:1', port: server.port }], { timeoutMs: 5000, tcpAfterMs: 4000, retryAfterMs: 4000 });
+    assert.is(r!.via, 'udp', JSON.stringify(r!.error));
+    assert.is(r!.ad!.hostname, 'app7');
+  } finally {
+    await server.close();
+  }
 });
 
 test('an empty list is an empty survey', async () => {

@@ -6,7 +6,7 @@
  * options: they are what broken or malicious servers really send.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
 import { renderAdvertisement } from '../../shared/wire/render.ts';
 import { chooseUdpReply, isQuery } from '../../shared/wire/udp-query.ts';
@@ -60,7 +60,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
   const timers = new Set<NodeJS.Timeout>();
   const state = { udpQueries: 0, tcpConnections: 0 };
 
-  const udp: UdpSocket = createSocket('udp4');
+  const udp: UdpSocket = createSocket(isIP(opts.address) === 6 ? 'udp6' : 'udp4');
   udp.on('message', (msg, rinfo) => {
     if (!isQuery(msg)) return;
     state.udpQueries++;
