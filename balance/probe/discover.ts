@@ -53,7 +53,8 @@ export async function discoverServers(opts: DiscoverOptions): Promise<ServerRepo
     reports.set(rinfo.address, report);
     const rttMs = Math.round((performance.now() - started) * 100) / 100;
     try {
-      const reply = parseReply(msg);
+      // No honest answer is larger than the query (udp-query.ts): refused before parsing.
+      const reply = parseReply(msg, QUERY_PADDED_BYTES);
       if (reply.kind === 'document') Object.assign(report, { reachable: true, ad: reply.ad, rttMs, via: 'udp' });
       else pendingTcp.add(fetchTcp(report));
     } catch (err) {

@@ -92,7 +92,9 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
       const rtt = t.udpSentAt === undefined ? undefined : performance.now() - t.udpSentAt;
       let reply;
       try {
-        reply = parseReply(msg);
+        // An honest server never answers with more bytes than the query carried (udp-query.ts):
+        // anything larger is refused before the parser spends a moment on it.
+        reply = parseReply(msg, query.length);
       } catch (err) {
         fail(t, err);
         continue;

@@ -18,6 +18,13 @@ export class WireUnsafeError extends BalanceError {
   }
 }
 
+/** More markup than any valid document needs: refused by a linear scan before the parser pays for it. */
+export class WireBudgetError extends BalanceError {
+  constructor(what: string) {
+    super('ERR_WIRE_BUDGET', `document exceeds the parse budget: ${what}`);
+  }
+}
+
 /** Not well-formed XML, not UTF-8, or not the expected root element. */
 export class WireSyntaxError extends BalanceError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -76,7 +76,10 @@ test('an unresolvable name is Down with ERR_SURVEY_RESOLVE', async () => {
 const hostile: Array<[string, Parameters<Fleet['start']>[1], string, RegExp]> = [
   ['100 MB over TCP', { udp: { kind: 'silent' }, tcp: { kind: 'huge', bytes: 100 * 1024 * 1024 } }, 'ERR_WIRE_TOO_LARGE', /exceeds the 65536-byte limit/],
   ['an entity bomb', { udp: { kind: 'raw', text: `<!DOCTYPE a [<!ENTITY a "${'x'.repeat(50)}"><!ENTITY b "&a;&a;&a;&a;">]>${good}` } }, 'ERR_WIRE_UNSAFE', /DOCTYPE/],
-  ['deep nesting', { udp: { kind: 'raw', text: good.replace('</advertise>', `${'<a>'.repeat(150)}${'</a>'.repeat(150)}</advertise>`) } }, 'ERR_WIRE_SYNTAX', /./],
+  ['deep nesting', { udp: { kind: 'raw', text: good.replace('</advertise>', `${'<a>'.repeat(10)}${'</a>'.repeat(10)}</advertise>`) } }, 'ERR_WIRE_SYNTAX', /./],
+  // An honest server never answers with more than the 1,200 bytes the query carried.
+  ['a valid UDP document larger than the query', { udp: { kind: 'raw', text: good.replace('</advertise>', `<future>${'x'.repeat(1200)}</future></advertise>`) } }, 'ERR_WIRE_TOO_LARGE', /1200-byte limit/],
+  ['64 KiB of empty elements over TCP', { udp: { kind: 'silent' }, tcp: { kind: 'raw', text: good.replace('</advertise>', `${'<x/>'.repeat(16_000)}</advertise>`) } }, 'ERR_WIRE_BUDGET', /more than 64 elements/],
   ['NaN', { udp: { kind: 'raw', text: good.replace(/<cpus>\d+<\/cpus>/, '<cpus>NaN</cpus>') } }, 'ERR_WIRE_FIELD', /cpus/],
   ['a negative number', { udp: { kind: 'raw', text: good.replace(/<loadavg1>[^<]+</, '<loadavg1>-3<') } }, 'ERR_WIRE_FIELD', /loadavg1/],
   ['1e308', { udp: { kind: 'raw', text: good.replace(/<sessions>\d+</, '<sessions>1e308<') } }, 'ERR_WIRE_FIELD', /sessions/],

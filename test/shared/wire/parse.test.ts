@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAdvertisement, parseReply } from '../../../shared/wire/parse.ts';
 import { renderAdvertisement } from '../../../shared/wire/render.ts';
-import { MAX_DOCUMENT_BYTES } from '../../../shared/wire/advertisement.ts';
+import { MAX_ATTRIBUTES, MAX_DOCUMENT_BYTES, MAX_ELEMENTS, MAX_USER_NAMES } from '../../../shared/wire/advertisement.ts';
 import { RETRY_TCP_REPLY } from '../../../shared/wire/udp-query.ts';
 import { sampleAdvertisement } from '../../../testing/sample-advertisement.ts';
 import { errorCode } from '../../../testing/helpers/error-code.ts';
@@ -45,7 +45,7 @@ test('entity bombs and DOCTYPEs are refused', () => {
 });
 
 test('deep nesting is refused', () => {
-  const deep = good.replace('</advertise>', `${'<a>'.repeat(200)}${'</a>'.repeat(200)}</advertise>`);
+  const deep = good.replace('</advertise>', `${'<a>'.repeat(20)}${'</a>'.repeat(20)}</advertise>`);
   assert.is(errorCode(() => parseAdvertisement(deep)), 'ERR_WIRE_SYNTAX');
 });
 
@@ -92,6 +92,28 @@ test('unknown elements are ignored (forward compatible)', () => {
 test('the retry-over-TCP answer is recognised as such', () => {
   assert.equal(parseReply(RETRY_TCP_REPLY), { kind: 'retry-tcp' });
   assert.is(errorCode(() => parseAdvertisement(RETRY_TCP_REPLY)), 'ERR_WIRE_SYNTAX');
+});
+
+test('the parse budget: more markup than a valid document needs is refused before the XML parser runs', () => {
+  const fill = (unit: string) => good.replace('</advertise>', `${unit.repeat(Math.floor((MAX_DOCUMENT_BYTES - good.length) / unit.length))}</advertise>`);
+  for (const [what, doc] of [
+    ['16,000 empty elements', fill('<x/>')],
+    ['unknown elements past the budget', good.replace('</advertise>', `${'<x>1</x>'.repeat(MAX_ELEMENTS)}</advertise>`)],
+    ['too many <user> elements', good.replace('</advertise>', `<user_names>${'<user>u</user>'.repeat(MAX_USER_NAMES + 1)}</user_names></advertise>`)],
+    ['attributes', good.replace('version="1"', `version="1"${' a="1"'.repeat(MAX_ATTRIBUTES)}`)],
+    ['a comment', good.replace('<hostname>', '<!-- hi --><hostname>')],
+    ['CDATA', good.replace('<hostname>', '<![CDATA[x]]><hostname>')],
+    ['a processing instruction', good.replace('<hostname>', '<?x y?><hostname>')],
+    ['references', fill('&amp;')],
+  ] as const) {
+    assert.is(errorCode(() => parseAdvertisement(doc)), 'ERR_WIRE_BUDGET', what);
+  }
+  assert.is(errorCode(() => parseAdvertisement(`<advertise version="1">${'<a '.repeat(100)}`)), 'ERR_WIRE_SYNTAX');
+  // Within the budget: the biggest valid document (every user name) and an XML declaration.
+  const users = Array.from({ length: MAX_USER_NAMES }, (_, i) => `user${i}<`); // rendered as &lt;
+  const full = renderAdvertisement(sampleAdvertisement({ userNames: users }), { includeUserNames: true });
+  assert.ok(parseAdvertisement(full).userNames!.every((u, i) => u === users[i]), 'every user name');
+  assert.is(parseAdvertisement(`<?xml version="1.0"?>${good}`).hostname, sampleAdvertisement().hostname);
 });
 
 test.run();
