@@ -68,7 +68,9 @@ void runCli(async () => {
   const { runGetHosts } = await import('../get-hosts/main.ts');
   return runGetHosts(args, { env: process.env, write: (text) => void process.stdout.write(text) });
 }).then(() => {
-  // A name lookup still pending in the thread pool (a server whose DNS is down) must not keep LDM
-  // waiting after the answer is printed; stdout to a pipe or file is written synchronously on Linux.
+  // Nothing that matters is left once the list is printed (stdout to a pipe or file is written
+  // synchronously on Linux): a socket or timer still open must not keep LDM waiting. This does NOT
+  // cut short a dns.lookup (process.exit waits for libuv's thread pool), which is why names are
+  // resolved by balance/probe/resolve.ts, never by dns.lookup.
   process.exit();
 });

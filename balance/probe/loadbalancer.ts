@@ -6,6 +6,7 @@
  */
 import { parseServerList } from '../servers.ts';
 import { errorSummary, LoadBalancerError } from '../errors.ts';
+import { resolveHost } from './resolve.ts';
 import type { LoadBalancerAnswer } from '../decide/decide.ts';
 import type { LoadBalancerAddress } from '../settings.ts';
 
@@ -15,6 +16,14 @@ export async function askLoadBalancer(lb: LoadBalancerAddress, signal: AbortSign
   // Loaded only when a balancer is configured: node:http is the costliest built-in to load, and
   // get_hosts pays every millisecond of start-up at every greeter start.
   const { request } = await import('node:http');
+  // The name is resolved by resolve.ts, never by http's default dns.lookup: a lookup stuck on a hung
+  // DNS server would hold up get_hosts' exit long after its deadline.
+  let address: string;
+  try {
+    address = await resolveHost(lb.host, signal);
+  } catch (err) {
+    return { error: errorSummary(new LoadBalancerError(`${lb.host}: ${(err as Error).message}`, err)) };
+  }
   return new Promise((resolve) => {
     let settled = false;
     const where = `http://${lb.host.includes(':') ? `[${lb.host}]` : lb.host}:${lb.port}${lb.path}`;
@@ -27,7 +36,8 @@ export async function askLoadBalancer(lb: LoadBalancerAddress, signal: AbortSign
     };
     const fail = (message: string, cause?: unknown): void => finish({ error: errorSummary(new LoadBalancerError(`${where}: ${message}`, cause)) });
     const onAbort = (): void => fail('no answer before the deadline');
-    const req = request({ host: lb.host, port: lb.port, path: lb.path, method: 'GET', agent: false, headers: { accept: 'text/plain' } }, (res) => {
+    const hostHeader = `${lb.host.includes(':') ? `[${lb.host}]` : lb.host}:${lb.port}`;
+    const req = request({ host: address, port: lb.port, path: lb.path, method: 'GET', agent: false, headers: { accept: 'text/plain', host: hostHeader } }, (res) => {
       if (res.statusCode !== 200) return fail(`HTTP status ${res.statusCode}`);
       const chunks: Buffer[] = [];
       let size = 0;

@@ -17,6 +17,7 @@ import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
 import { errorSummary, SurveyResolveError, SurveyTimeoutError } from '../errors.ts';
 import type { ServerAddress } from '../servers.ts';
+import { resolveHost } from './resolve.ts';
 import { fetchOverTcp, TcpAbortedError } from './tcp-fetch.ts';
 
 export interface LoginPathResult {
@@ -146,13 +147,15 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     );
   };
 
+  // Lookups still running when the survey ends are abandoned (resolve.ts: never dns.lookup, whose
+  // thread-pool thread would hold up the process's exit until a hung DNS server times out).
+  const lookups = new AbortController();
   const resolveAndSend = async (t: Target): Promise<void> => {
     const { host } = t.report.server;
     try {
-      // The resolver is loaded only for names: lists of IP addresses never pay for it.
-      t.report.address = isIP(host) ? host : (await (await import('node:dns/promises')).lookup(host)).address;
+      t.report.address = await resolveHost(host, lookups.signal);
     } catch (err) {
-      return fail(t, new SurveyResolveError(host, err));
+      return fail(t, err instanceof SurveyResolveError ? err : new SurveyResolveError(host, err));
     }
     if (t.settled) return;
     const key = peerKey(t.report.address, t.report.server.port);
@@ -187,6 +190,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     timers.forEach(clearTimeout);
     if (deadlineImmediate) clearImmediate(deadlineImmediate);
     opts.signal?.removeEventListener('abort', onAbort);
+    lookups.abort();
     for (const t of targets) t.tcp?.abort();
     for (const socket of Object.values(sockets)) socket.close();
   }
