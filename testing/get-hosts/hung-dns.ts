@@ -74,6 +74,7 @@ export function inPrivateEtc(dir: string, tag: string, files: EtcFiles, command:
   const hides = (files.hide ?? []).map((p) => `mount --bind /dev/null ${JSON.stringify(p)} && `).join('');
   const script = `mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/nsswitch.conf && mount --bind "$3" /etc/hosts && ${hides}shift 3 && exec "$@"`;
   return spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', paths.resolv, paths.nsswitch, paths.hosts, command, ...args], {
+    cwd: new URL('../..', import.meta.url).pathname,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
