@@ -12,7 +12,8 @@ import * as assert from 'uvu/assert';
 import { fetchStatus } from '../../advertise/status.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
-import { BIN, fetchTcp, queryUdp, ROOT, sleep, startDaemon, stopAll, tempDir, within, type Daemon } from '../../testing/advertise/helpers.ts';
+import { BIN, fetchTcp, queryUdp, ROOT, startDaemon, stopAll, tempDir, within, type Daemon } from '../../testing/advertise/helpers.ts';
+import { waitUntil } from '../../testing/helpers/wait.ts';
 import { writeUtmp } from '../../testing/advertise/utmp-fixture.ts';
 
 const run = promisify(execFile);
@@ -66,14 +67,14 @@ test('UDP: a short query gets the tiny retry-over-TCP answer; a shorter one gets
   assert.is(replies.length, 1);
   assert.ok(replies[0]!.length <= 64);
   assert.equal(parseReply(replies[0]!), { kind: 'retry-tcp' });
-  assert.equal(await queryUdp(shared.port, Buffer.from(QUERY_MAGIC)), []);
+  assert.equal(await queryUdp(shared.port, Buffer.from(QUERY_MAGIC), { expect: 0 }), []);
 });
 
 test('UDP: garbage, empty and oversized datagrams get nothing and are counted', async () => {
   const before = (await fetchStatus(shared.statusSocket)).counters;
-  assert.equal(await queryUdp(shared.port, Buffer.from('GET / HTTP/1.0\r\n\r\n'.padEnd(1200))), []);
-  assert.equal(await queryUdp(shared.port, Buffer.alloc(0)), []);
-  assert.equal(await queryUdp(shared.port, buildQuery(9000)), []);
+  assert.equal(await queryUdp(shared.port, Buffer.from('GET / HTTP/1.0\r\n\r\n'.padEnd(1200)), { expect: 0 }), []);
+  assert.equal(await queryUdp(shared.port, Buffer.alloc(0), { expect: 0 }), []);
+  assert.equal(await queryUdp(shared.port, buildQuery(9000), { expect: 0 }), []);
   const after = (await fetchStatus(shared.statusSocket)).counters;
   assert.is(after.udpMalformed! - before.udpMalformed!, 2);
   assert.is(after.udpOversized! - before.udpOversized!, 1);
@@ -117,7 +118,11 @@ test('per-source rate limit: the burst is answered, the rest is counted and drop
   socket.on('message', () => replies++);
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   for (let i = 0; i < 10; i++) socket.send(buildQuery(), d.port, '127.0.0.1');
-  await sleep(500);
+  // Until the daemon has counted all ten and every reply it sent has arrived (no fixed sleep).
+  await waitUntil(async () => {
+    const c = (await fetchStatus(d.statusSocket)).counters;
+    return c.udpServed! + c.udpRateLimited! >= 10 && replies >= c.udpServed!;
+  }, { what: 'the ten datagrams counted and their replies received' });
   socket.close();
   assert.is(replies, 3);
   const other = await queryUdp(d.port, buildQuery(), { bindAddress: '127.0.0.2' });
@@ -166,14 +171,17 @@ function openIdle(port: number): Promise<Socket> {
 test('max connections: the excess is closed at once and counted; write timeout closes idle clients', async () => {
   const d = await startDaemon({ args: ['--max-connections', '5', '--write-timeout', '1500'] });
   const held = await Promise.all(Array.from({ length: 5 }, () => openIdle(d.port)));
-  await sleep(200);
+  await waitUntil(async () => (await fetchStatus(d.statusSocket)).openTcpConnections === 5, { what: 'five connections accepted' });
   const extra = await Promise.all(Array.from({ length: 4 }, () => fetchTcp(d.port).catch(() => Buffer.alloc(0))));
   for (const b of extra) assert.is(b.length, 0, 'a refused connection gets no document');
   const mid = await fetchStatus(d.statusSocket);
   assert.is(mid.counters.tcpRefused, 4);
   assert.is(mid.openTcpConnections, 5);
-  await sleep(1800);
-  const after = await fetchStatus(d.statusSocket);
+  // The write timeout (1.5 s) closes the idle five: wait for that, not for a fixed 1.8 s.
+  const after = await waitUntil(async () => {
+    const s = await fetchStatus(d.statusSocket);
+    return s.counters.tcpTimedOut === 5 && s.openTcpConnections === 0 ? s : undefined;
+  }, { what: 'the idle connections timed out' });
   assert.is(after.counters.tcpTimedOut, 5);
   assert.is(after.openTcpConnections, 0);
   assert.ok((await fetchTcp(d.port)).length > 0, 'served again once the idle ones are gone');
@@ -206,7 +214,7 @@ test('--interface: clients outside its subnets get nothing (UDP) or a closed con
   assert.is((await queryUdp(d.port)).length, 1, 'lo has 127.0.0.1/8');
   await d.stop();
   const none = await startDaemon({ args: ['--interface', 'nosuchif0'] });
-  assert.equal(await queryUdp(none.port), []);
+  assert.equal(await queryUdp(none.port, undefined, { expect: 0 }), []);
   assert.is((await fetchTcp(none.port).catch(() => Buffer.alloc(0))).length, 0);
   const c = (await fetchStatus(none.statusSocket)).counters;
   assert.is(c.udpRejected, 1);

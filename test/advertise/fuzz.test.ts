@@ -12,7 +12,8 @@ import * as assert from 'uvu/assert';
 import { fetchStatus } from '../../advertise/status.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, isQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
-import { fetchTcp, queryUdp, rssKb, sleep, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
+import { fetchTcp, queryUdp, rssKb, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
+import { waitUntil } from '../../testing/helpers/wait.ts';
 
 test.after(stopAll);
 
@@ -39,8 +40,19 @@ const payload = fc.oneof(
   }),
 );
 
-/** Sends each payload from its own socket, all at once; returns the replies per payload. */
+/** Every datagram the daemon has dealt with, answered or not (its UDP counters), and those it answered. */
+async function udpHandled(): Promise<{ handled: number; answered: number }> {
+  const c = (await fetchStatus(d.statusSocket)).counters;
+  const answered = c.udpServed! + c.udpRetryTcp!;
+  return { handled: answered + c.udpOversized! + c.udpMalformed! + c.udpRejected! + c.udpRateLimited! + c.udpTooShort!, answered };
+}
+
+/**
+ * Sends each payload from its own socket, all at once; returns the replies per payload once the
+ * daemon has counted every datagram and every reply it sent has arrived (no fixed sleep).
+ */
 async function sendBatch(port: number, payloads: Uint8Array[]): Promise<Buffer[][]> {
+  const before = await udpHandled();
   const sockets = payloads.map(() => createSocket('udp4'));
   const replies = payloads.map((): Buffer[] => []);
   await Promise.all(
@@ -52,7 +64,11 @@ async function sendBatch(port: number, payloads: Uint8Array[]): Promise<Buffer[]
         }),
     ),
   );
-  await sleep(150);
+  await waitUntil(async () => {
+    const now = await udpHandled();
+    const received = replies.reduce((n, r) => n + r.length, 0);
+    return now.handled - before.handled >= payloads.length && received >= now.answered - before.answered;
+  }, { what: 'every datagram handled and every reply received', intervalMs: 5 });
   for (const s of sockets) s.close();
   return replies;
 }
@@ -92,8 +108,10 @@ test('TCP: clients that send megabytes and never read, and clients that reset, c
     s.on('error', () => {});
     s.on('connect', () => (i % 2 ? s.resetAndDestroy() : s.end('GET / HTTP/1.0\r\n\r\n')));
   }
-  await sleep(1500);
-  const c = (await fetchStatus(d.statusSocket)).counters;
+  const c = await waitUntil(async () => {
+    const counters = (await fetchStatus(d.statusSocket)).counters;
+    return counters.tcpFlooded! >= 8 ? counters : undefined;
+  }, { what: 'the eight floods cut off' });
   assert.ok(c.tcpFlooded! >= 8, `flooded ${c.tcpFlooded}`);
   for (const s of floods) s.destroy();
   assert.is(parseAdvertisement(await fetchTcp(d.port)).cpus, 4);
@@ -114,12 +132,14 @@ test('a thousand idle connections: the daemon keeps answering UDP and new TCP cl
         }),
     ),
   );
-  await sleep(300);
-  assert.ok((await fetchStatus(d.statusSocket)).openTcpConnections >= 900);
+  await waitUntil(async () => (await fetchStatus(d.statusSocket)).openTcpConnections >= 900, { what: '900 connections accepted' });
   assert.is((await queryUdp(d.port)).length, 1);
   assert.is(parseAdvertisement(await fetchTcp(d.port)).cpus, 4);
-  await sleep(2500); // write_timeout_ms 2000
-  const s = await fetchStatus(d.statusSocket);
+  // write_timeout_ms 2000: wait until the daemon has shed them all, not for a fixed 2.5 s.
+  const s = await waitUntil(async () => {
+    const status = await fetchStatus(d.statusSocket);
+    return status.counters.tcpTimedOut! >= 1000 && status.openTcpConnections === 0 ? status : undefined;
+  }, { what: 'the idle connections timed out' });
   assert.ok(s.counters.tcpTimedOut! >= 1000, `timed out ${s.counters.tcpTimedOut}`);
   assert.is(s.openTcpConnections, 0);
   for (const sock of idle) sock.destroy();

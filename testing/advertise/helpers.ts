@@ -148,27 +148,40 @@ export function fetchTcp(port: number, host = '127.0.0.1', send?: Buffer): Promi
 }
 
 /**
- * Sends one datagram and collects what comes back within `waitMs` (usually one reply or none).
+ * Sends one datagram and collects the replies. It waits for the event, not for a time: it resolves
+ * once `expect` replies (default 1) have arrived, plus a 50 ms grace to catch a duplicate, or after
+ * `waitMs` (default 10 s, a cap for a loaded machine). `expect: 0` checks for silence: it waits
+ * `waitMs` (default 500 ms), which on a slow machine can only let a late reply escape, never fail.
  */
 export function queryUdp(
   port: number,
   payload: Buffer = buildQuery(),
-  options: { host?: string; bindAddress?: string; waitMs?: number } = {},
+  options: { host?: string; bindAddress?: string; waitMs?: number; expect?: number } = {},
 ): Promise<Buffer[]> {
   const host = options.host ?? '127.0.0.1';
+  const expect = options.expect ?? 1;
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const replies: Buffer[] = [];
-    socket.on('message', (m) => replies.push(m));
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(replies);
+    };
+    socket.on('message', (m) => {
+      replies.push(m);
+      if (expect > 0 && replies.length === expect) {
+        clearTimeout(timer);
+        timer = setTimeout(finish, 50);
+      }
+    });
     socket.on('error', reject);
     socket.bind({ address: options.bindAddress, port: 0 }, () => {
       socket.send(payload, port, host, (err) => {
         if (err) reject(err);
       });
-      setTimeout(() => {
-        socket.close();
-        resolve(replies);
-      }, options.waitMs ?? 500);
+      timer = setTimeout(finish, options.waitMs ?? (expect > 0 ? 10_000 : 500));
     });
   });
 }
