@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file under test/ in its own Node process (uvu + tsx), so that one file's sockets,
-// timers or child processes can neither leak into nor hang another. Prints each file's uvu summary,
+// timers or child processes can neither leak into nor hang another; an unhandled rejection fails the
+// test it happens in, not the file (testing/helpers/unhandled.ts, preloaded). Prints each file's uvu summary,
 // then one closing line "N passed, N failed" that CI reads.
 //
 // Usage: node scripts/test.mjs [substring ...]   (only files whose path contains a substring)
@@ -8,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { testFileArgs } from './test-file.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -30,7 +32,7 @@ const files = collect(join(root, 'test')).filter(
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const child = spawn(process.execPath, testFileArgs(file), {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
