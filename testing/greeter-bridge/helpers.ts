@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unlinkQueue } from '../../greeter-bridge/mq.ts';
+import { GENEROUS_MS, waitUntil } from '../helpers/wait.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin/ltsp-greeter-bridge.ts');
@@ -140,15 +141,9 @@ export async function startServe(q: { queue: string; choiceQueue: string }, serv
   return p;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../helpers/wait.ts';
 
-/** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+/** Polls `check` until it returns something truthy, or fails after `timeoutMs` (a cap for a loaded machine). */
+export function eventually<T>(check: () => T | undefined | false, timeoutMs = GENEROUS_MS, what = 'condition'): Promise<T> {
+  return waitUntil(check, { timeoutMs, what, intervalMs: 50 });
 }

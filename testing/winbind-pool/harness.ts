@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from '../../winbind-pool/pool.ts';
 import { backendSpec, poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
 
-/** Polls `cond` every 20 ms; throws with `what` if it is still false after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+/** Polls `cond` every 20 ms; throws with `what` if it is still false after `timeoutMs` (a cap for a loaded machine). */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
