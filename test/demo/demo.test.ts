@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 // Two runs must not share a port: one per test file run, away from the default 3777.
@@ -18,9 +19,17 @@ interface Run {
   err: string;
 }
 
+/**
+ * Each demo run gets a TMPDIR of its own (os.tmpdir() honours it), so "no temporary directory left
+ * behind" is checked in a directory nobody else writes: scanning all of /tmp saw other checkouts'
+ * demos running at the same moment.
+ */
+const privateTmp = mkdtempSync(join(tmpdir(), 'demo-test-'));
+test.after(() => rmSync(privateTmp, { recursive: true, force: true }));
+
 function startDemo(args: string[], onOutput?: (out: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: privateTmp } });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -53,7 +62,7 @@ const demoQueues = (pid: number): string[] => {
     return [];
   }
 };
-const demoTempDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('ltsp-balance-demo-'));
+const demoTempDirs = (): string[] => readdirSync(privateTmp).filter((n) => n.startsWith('ltsp-balance-demo-'));
 
 /** Binding the demo's addresses works again only once every daemon is gone. */
 async function portFree(address: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PROC_FIXTURES } from '../../testing/fleet/site.ts';
 import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
 import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
+import { waitUntil } from '../../testing/helpers/wait.ts';
 
 // app1 idle, app2 busy, app3 swapping, app4 idle but draining: each with sshd; app5 idle without sshd.
 const SERVERS = ['app1', 'app2', 'app3', 'app4', 'app5'];
@@ -18,7 +19,11 @@ const getSite = useSite(test, [...SERVERS, 'lb', 'client'], async (site) => {
     site.startServer('app5'),
     ...['app1', 'app2', 'app3', 'app4'].map((h) => site.startSshd(h)),
   ]);
-  await new Promise((r) => setTimeout(r, 700)); // two /proc samples: the swap rate is a difference
+  // The swap rate is a difference of two /proc samples: wait until app3 reports it, not a fixed 700 ms.
+  await waitUntil(async () => {
+    const run = await site.getHosts('client', ['--servers', site.serverList(SERVERS), '--json']);
+    return run.json?.servers.find((s) => s.server === site.address('app3'))?.status === 'Swapped';
+  }, { what: 'app3 to report its swapping', intervalMs: 100 });
 });
 test.after(async () => {
   await swap?.stop();

@@ -3,12 +3,12 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
+import { sleep, waitUntil } from '../../testing/helpers/wait.ts';
 
 const SERVERS = ['app1', 'app2', 'app3', 'app4'];
 const SLOW_START_S = 3;
 let drainConfig: string;
 const env = { LDM_BALANCE_SLOW_START_S: String(SLOW_START_S) };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const getSite = useSite(test, [...SERVERS, 'client'], async (site) => {
   drainConfig = join(site.dir, 'app4-advertise.conf');
@@ -34,7 +34,7 @@ test('a daemon killed mid-run is Down at once and never chosen', async () => {
 
 test('a server that comes back ramps up by slow start, visible in --json and --explain', async () => {
   const site = getSite();
-  // Let the others leave their own slow start behind first.
+  // Let the others leave their own slow start behind first (a time window: waiting for time is the point).
   await sleep(SLOW_START_S * 1000);
   await site.startServer('app1');
   const json = assertDecided(await decide(), SERVERS.map(ip), 'after restart');
@@ -60,12 +60,7 @@ test('a partitioned host is Down after the deadline, the others still chosen in 
     assert.ok(cut.error, 'the explanation says why');
   }
   await site.fleet.heal('app2');
-  let status = '';
-  for (let i = 0; i < 20 && status !== 'Idle'; i++) {
-    status = serverView(assertDecided(await decide(), SERVERS.map(ip), 'healed'), ip('app2')).status;
-    if (status !== 'Idle') await sleep(200);
-  }
-  assert.is(status, 'Idle');
+  await waitUntil(async () => serverView(assertDecided(await decide(), SERVERS.map(ip), 'healed'), ip('app2')).status === 'Idle', { what: 'app2 Idle again', intervalMs: 200 });
 });
 
 test('with 30% loss on every server link, every run still prints a host within the deadline', async () => {
@@ -87,14 +82,8 @@ test('with 30% loss on every server link, every run still prints a host within t
 
 test('draining switched at run time (config file + SIGHUP) takes the server out and back', async () => {
   const site = getSite();
-  const waitFor = async (state: string): Promise<void> => {
-    let seen = '';
-    for (let i = 0; i < 25 && seen !== state; i++) {
-      seen = serverView(assertDecided(await decide(), SERVERS.map(ip), state), ip('app4')).status;
-      if (seen !== state) await sleep(200);
-    }
-    assert.is(seen, state);
-  };
+  const waitFor = (state: string): Promise<boolean> =>
+    waitUntil(async () => serverView(assertDecided(await decide(), SERVERS.map(ip), state), ip('app4')).status === state, { what: `app4 ${state}`, intervalMs: 200 });
   writeFileSync(drainConfig, 'drain=true\n');
   site.server('app4')!.signal('SIGHUP');
   await waitFor('Draining');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
 import { randomSubnet } from '../../testing/get-hosts/fake-fleet.ts';
+import { waitUntil } from '../../testing/helpers/wait.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const subnet = randomSubnet();
@@ -26,8 +27,15 @@ interface ExplainedServer {
   reported: { hostname: string; loadavg1: number; cpus: number } | null;
 }
 
+/**
+ * Not a timing test: the daemons are processes sharing a possibly overloaded CI machine, so the
+ * 300 ms deadline and the 100 ms round-trip ceiling of a thin client would turn a late answer into
+ * Down or Busy. The deadline itself is tested in balance/survey.test.ts and measured in bench/.
+ */
+const NOT_TIMING = { LDM_BALANCE_TIMEOUT_MS: '3000', LDM_BALANCE_MAX_RTT_MS: '0' };
+
 function getHosts(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_')));
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_'))), ...NOT_TIMING };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/get_hosts.ts', ...args], {
       cwd: root,
@@ -61,12 +69,11 @@ test('each real daemon gets its status; the idle one is chosen and explained', a
   const servers = [2, 3, 4, 5, 6].map(addr).join(' ');
   // The swap rate is a delta between two samples of the daemon (1 s apart): wait until it shows.
   let doc: { chosen: string; hosts: string[]; servers: ExplainedServer[]; reason: string } | undefined;
-  for (let attempt = 0; attempt < 20; attempt++) {
+  await waitUntil(async () => {
     const r = await getHosts(['--servers', servers, '--json', '--algorithm', 'best']);
     doc = JSON.parse(r.stdout);
-    if (doc!.servers[2]!.status === 'Swapped') break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+    return doc!.servers[2]!.status === 'Swapped';
+  }, { what: 'the swapping server to show its swap rate', intervalMs: 200 });
   const s = doc!.servers;
   assert.equal(s.map((x) => [x.reported?.hostname ?? null, x.status, x.filteredBy]), [
     ['idle-app', 'Idle', null],
@@ -76,7 +83,7 @@ test('each real daemon gets its status; the idle one is chosen and explained', a
     [null, 'Down', 'down'],
   ]);
   assert.is(s[1]!.reported!.loadavg1, 7.8);
-  assert.ok(s.slice(0, 4).every((x) => x.via === 'udp' && x.rttMs !== null && x.rttMs < 300));
+  assert.ok(s.slice(0, 4).every((x) => x.via === 'udp' && x.rttMs !== null && x.rttMs < 3000));
   assert.is(doc!.chosen, addr(2));
   assert.equal(doc!.hosts, [addr(2), addr(3)]);
   assert.match(doc!.reason, /^best: .* has the highest score/);
@@ -93,6 +100,7 @@ test('as LDM runs it: LDM_SERVER=$(get_hosts) in sh, settings from the environme
   const script = `LDM_SERVER=$(${JSON.stringify(process.execPath)} --import tsx bin/get_hosts.ts); echo "[$LDM_SERVER]"`;
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_'))),
+    ...NOT_TIMING,
     LDM_BALANCE_SERVERS: [5, 4, 3, 2].map(addr).join(' '),
     LDM_BALANCE_CACHE: '/nonexistent/cache.json',
   };

@@ -140,10 +140,13 @@ export class LtspSite {
     return startSshd(this.fleet, host, this.dir, port);
   }
 
+  /** Settings every client gets unless a call overrides them (the tests' deadline: site-assert.ts). */
+  readonly clientDefaults: Record<string, string> = {};
+
   /** The environment get_hosts sees on `client`: lts.conf variables plus a cache path of its own. */
   clientEnv(client: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
     mkdirSync(join(this.dir, client), { recursive: true });
-    return { PATH: process.env.PATH, LDM_BALANCE_CACHE: join(this.dir, client, 'survey.json'), ...env };
+    return { PATH: process.env.PATH, LDM_BALANCE_CACHE: join(this.dir, client, 'survey.json'), ...this.clientDefaults, ...env };
   }
 
   /** Runs get_hosts on `client`; with `json` the output is parsed. */
