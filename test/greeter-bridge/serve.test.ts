@@ -123,7 +123,7 @@ test('garbage, unknown and Down choices are refused with a log line and never fo
 
 test('a status change is logged and reaches the next snapshot', async () => {
   busy.ad = { ...busy.ad, ...IDLE, rating: 99 };
-  await serve.waitFor('stderr', new RegExp(`server ${busy.name.replaceAll('.', '\\.')}: Busy -> Idle`), 10_000);
+  await serve.waitFor('stderr', new RegExp(`server ${busy.name.replaceAll('.', '\\.')}: Busy -> Idle`), 30_000);
   const snap = await watchOnce();
   assert.is(snap.servers[1]!.status, 'Idle');
 });

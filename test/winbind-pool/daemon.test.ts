@@ -212,7 +212,7 @@ test('workers dying at start (user file gone): answers say unavailable, spawning
   const st = (await requestOnce(s, { op: 'status' })) as PoolStatus;
   assert.ok(st.counters.spawned - before <= 5, `spawned ${st.counters.spawned - before} in 2 s`);
   renameSync(`${own}.away`, own);
-  await waitFor('recovery', async () => (await outcome(requestOnce(s, { op: 'ping' }))) === 'resolved', 5000);
+  await waitFor('recovery', async () => (await outcome(requestOnce(s, { op: 'ping' }))) === 'resolved', 30_000);
   assert.match(d.log(), /cannot read .*passwd-flaky/);
 });
 
