@@ -48,8 +48,12 @@ function snapshot(dir: string): string[] {
   return out;
 }
 
+/** The CLI's temporary files go to a TMPDIR of this run's own, so the test can check them without scanning /tmp. */
+const cliTmp = mkdtempSync(join(tmpdir(), 'install-test-tmp-'));
+test.after(() => rmSync(cliTmp, { recursive: true, force: true }));
+
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/ltsp-balance.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/ltsp-balance.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: cliTmp } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -174,7 +178,7 @@ test('--dry-run lists the files and writes nothing; a tampered manifest is refus
   const built = cli('install', '--root', r0, '--dry-run');
   assert.is(built.status, 0, built.stderr);
   assert.match(built.stdout, /^\/usr\/lib\/ltsp-balance\/get_hosts\.js$/m);
-  assert.equal(readdirSync(tmpdir()).filter((n) => n.startsWith('ltsp-balance-bundle-')), [], 'the temporary bundles are removed');
+  assert.equal(readdirSync(cliTmp).filter((n) => n.startsWith('ltsp-balance-bundle-')), [], 'the temporary bundles are removed');
   mkdirSync(join(r0, 'var/lib/ltsp-balance'), { recursive: true });
   writeFileSync(join(r0, MANIFEST_PATH), JSON.stringify({ format: 'ltsp-balance-install/1', prefix: '/usr', chroots: [], createdDirs: [], entries: [{ path: '/etc/../etc/hostname', kind: 'file', sha256: '0'.repeat(64) }] }));
   const u = cli('uninstall', '--root', r0);

@@ -88,17 +88,19 @@ export function listFleetNamespaces(): string[] {
 
 /**
  * Deletes namespaces left by earlier runs whose owner process is gone (or all of ours with
- * `includeLive`, for an administrator cleaning up by hand). Returns the names removed.
+ * `includeLive`, for an administrator cleaning up by hand). Returns the names removed. `only`
+ * limits it to those names (a test cleans what it made, never another run's leftovers).
  */
-export function cleanupLeftovers(options: { includeLive?: boolean } = {}): string[] {
+export function cleanupLeftovers(options: { includeLive?: boolean; only?: readonly string[] } = {}): string[] {
   const stale = listFleetNamespaces().filter((n) => {
+    if (options.only && !options.only.includes(n)) return false;
     const owner = Number(OWNED_NAME.exec(n)?.[1]);
     if (!Number.isInteger(owner) || owner <= 0) return false;
     if (owner === process.pid) return false;
     return options.includeLive === true || !pidAlive(owner);
   });
   removeNamespacesSync(stale);
-  removeStaleQueues();
+  if (!options.only) removeStaleQueues();
   return stale;
 }
 
