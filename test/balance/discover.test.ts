@@ -9,6 +9,7 @@ import { discoverServers } from '../../balance/probe/discover.ts';
 import { broadcastAddresses } from '../../ltsp/identity.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
+import { LOADED_SLACK_MS } from '../../testing/helpers/wait.ts';
 
 const fleet = new Fleet();
 test.after.each(() => fleet.close());
@@ -18,7 +19,7 @@ test('whoever answers is found; retry-over-TCP answers are fetched; garbage is r
   await fleet.start(3, { ad: sampleAdvertisement({ hostname: 'app3' }), udp: { kind: 'retry-tcp' } });
   await fleet.start(4, { udp: { kind: 'raw', text: 'garbage' } });
   const started = performance.now();
-  const found = await discoverServers({ timeoutMs: 1000, addresses: [2, 3, 4, 5].map((n) => fleet.address(n)), quietMs: 100 });
+  const found = await discoverServers({ timeoutMs: 5000, addresses: [2, 3, 4, 5].map((n) => fleet.address(n)), quietMs: 100 });
   const ms = performance.now() - started;
   const byHost = new Map(found.map((r) => [r.server.host, r]));
   assert.is(found.length, 3);
@@ -26,14 +27,14 @@ test('whoever answers is found; retry-over-TCP answers are fetched; garbage is r
   assert.equal([byHost.get(fleet.address(3))!.ad!.hostname, byHost.get(fleet.address(3))!.via], ['app3', 'tcp']);
   assert.equal([byHost.get(fleet.address(4))!.reachable, byHost.get(fleet.address(4))!.error!.code], [false, 'ERR_WIRE_SYNTAX']);
   // ended by the quiet period, not the deadline
-  assert.ok(ms < 700, `took ${ms} ms`);
+  assert.ok(ms < 2500, `took ${ms} ms`);
 });
 
 test('nobody answers: an empty list at the deadline', async () => {
   const started = performance.now();
   assert.equal(await discoverServers({ timeoutMs: 150, addresses: [fleet.address(9)] }), []);
   const ms = performance.now() - started;
-  assert.ok(ms >= 140 && ms < 400, String(ms));
+  assert.ok(ms >= 140 && ms < 150 + LOADED_SLACK_MS, String(ms));
 });
 
 test('broadcast addresses are computed from the interfaces (address | ~netmask)', () => {

@@ -10,6 +10,7 @@ import { surveyServers, type ServerReport } from '../../balance/probe/survey.ts'
 import { renderAdvertisement } from '../../shared/wire/render.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 import { Fleet, startFakeServer } from '../../testing/get-hosts/fake-fleet.ts';
+import { LOADED_SLACK_MS } from '../../testing/helpers/wait.ts';
 import { parseServerList } from '../../balance/servers.ts';
 
 const fleet = new Fleet();
@@ -31,10 +32,10 @@ test('every server answers over UDP: reports in list order, rtt measured, done l
   assert.equal(reports.map((r) => r.ad?.hostname), ['app6', 'app5', 'app4', 'app3', 'app2']);
   for (const r of reports) {
     assert.is(r.via, 'udp');
-    assert.ok(r.reachable && r.rttMs! >= 0 && r.rttMs! < 500);
+    assert.ok(r.reachable && r.rttMs! >= 0 && r.rttMs! < 1000);
     assert.is(r.ad!.userNames, undefined);
   }
-  assert.ok(ms < 500, `took ${ms} ms`);
+  assert.ok(ms < 1000, `took ${ms} ms`); // half the deadline: it did not wait for it
 });
 
 test('UDP silent: the query is repeated once, then TCP brings the full document', async () => {
@@ -48,9 +49,9 @@ test('UDP silent: the query is repeated once, then TCP brings the full document'
 
 test('told to retry over TCP: TCP at once, without waiting for the TCP timer', async () => {
   const s = await fleet.start(2, { ad: ad(2), udp: { kind: 'retry-tcp' } });
-  const [[r], ms] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 3000, tcpAfterMs: 2000 }));
+  const [[r], ms] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 8000, tcpAfterMs: 4000 }));
   assert.is(r!.via, 'tcp');
-  assert.ok(ms < 1000, `took ${ms} ms`);
+  assert.ok(ms < 2000, `took ${ms} ms`); // well before the 4 s TCP timer
 });
 
 test('a short query gets the retry answer from a real server and still ends with the document', async () => {
@@ -61,11 +62,11 @@ test('a short query gets the retry answer from a real server and still ends with
 });
 
 test('nobody listening: Down with the refused connection, well before the deadline', async () => {
-  const [[r], ms] = await timed(() => surveyServers([{ host: fleet.address(9), port: 377 }], { timeoutMs: 1000 }));
+  const [[r], ms] = await timed(() => surveyServers([{ host: fleet.address(9), port: 377 }], { timeoutMs: 5000 }));
   assert.is(r!.reachable, false);
   assert.is(r!.error!.code, 'ERR_SURVEY_NETWORK');
   assert.match(r!.error!.message, /ECONNREFUSED/);
-  assert.ok(ms < 900, `took ${ms} ms`);
+  assert.ok(ms < 2500, `took ${ms} ms`);
 });
 
 test('an unresolvable name is Down with ERR_SURVEY_RESOLVE', async () => {
@@ -105,7 +106,7 @@ test('hostile servers are Down with the reason; the good one is used; all within
     assert.ok(r.error!.code.startsWith(code), `${name}: ${r.error!.code} ${r.error!.message}`);
     assert.match(r.error!.message, message, name);
   });
-  assert.ok(ms < 400 + 100, `survey took ${ms} ms for a 400 ms deadline`);
+  assert.ok(ms < 400 + LOADED_SLACK_MS, `survey took ${ms} ms for a 400 ms deadline`);
   // nothing close to 100 MB was buffered
   assert.ok(process.memoryUsage().rss - heapBefore < 50 * 1024 * 1024);
 });
@@ -116,7 +117,7 @@ test('30 servers with 5 dead: one deadline, not a timeout per dead server', asyn
   const servers = Array.from({ length: 30 }, (_, i) => ({ host: fleet.address(i + 1), port: 377 }));
   const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 300 }));
   assert.is(reports.filter((r) => r.reachable).length, 25);
-  assert.ok(ms >= 290 && ms < 400, `took ${ms} ms`);
+  assert.ok(ms >= 290 && ms < 300 + LOADED_SLACK_MS, `took ${ms} ms`);
 });
 
 test('onReport hears each server once, as soon as it is settled; an abort ends the survey', async () => {

@@ -7,6 +7,13 @@
 /** What tests allow for an event that normally takes milliseconds, on a machine at 4x oversubscription. */
 export const GENEROUS_MS = 30_000;
 
+/**
+ * How late a deadline may be kept on such a machine, where a process can wait hundreds of ms for a
+ * CPU: tests of a deadline allow this much past it. The bugs they exist to catch (a timeout per
+ * server, a retry after the deadline) cost whole multiples of it.
+ */
+export const LOADED_SLACK_MS = 500;
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function waitUntil<T>(
