@@ -26,7 +26,8 @@ export async function askLoadBalancer(lb: LoadBalancerAddress, signal: AbortSign
   }
   return new Promise((resolve) => {
     let settled = false;
-    const where = `http://${lb.host.includes(':') ? `[${lb.host}]` : lb.host}:${lb.port}${lb.path}`;
+    const authority = `${lb.host.includes(':') ? `[${lb.host}]` : lb.host}:${lb.port}`;
+    const where = `http://${authority}${lb.path}`;
     const finish = (answer: LoadBalancerAnswer): void => {
       if (settled) return;
       settled = true;
@@ -36,8 +37,7 @@ export async function askLoadBalancer(lb: LoadBalancerAddress, signal: AbortSign
     };
     const fail = (message: string, cause?: unknown): void => finish({ error: errorSummary(new LoadBalancerError(`${where}: ${message}`, cause)) });
     const onAbort = (): void => fail('no answer before the deadline');
-    const hostHeader = `${lb.host.includes(':') ? `[${lb.host}]` : lb.host}:${lb.port}`;
-    const req = request({ host: address, port: lb.port, path: lb.path, method: 'GET', agent: false, headers: { accept: 'text/plain', host: hostHeader } }, (res) => {
+    const req = request({ host: address, port: lb.port, path: lb.path, method: 'GET', agent: false, headers: { accept: 'text/plain', host: authority } }, (res) => {
       if (res.statusCode !== 200) return fail(`HTTP status ${res.statusCode}`);
       const chunks: Buffer[] = [];
       let size = 0;

@@ -129,7 +129,7 @@ async function lookupWithCares(host: string, signal: AbortSignal): Promise<strin
   const { Resolver } = await import('node:dns');
   // Node >= 16 takes { timeout, tries }; older versions ignore the argument. cancel() is what
   // bounds the wait on every version.
-  const resolver = new (Resolver as unknown as new (options?: object) => InstanceType<typeof Resolver>)({ timeout: 1000, tries: 1 });
+  const resolver = new Resolver({ timeout: 1000, tries: 1 });
   const onAbort = (): void => resolver.cancel();
   signal.addEventListener('abort', onAbort);
   const query = (rrtype: 'resolve4' | 'resolve6'): Promise<string | undefined> =>
