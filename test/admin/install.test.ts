@@ -50,7 +50,8 @@ function snapshot(dir: string): string[] {
 
 /** The CLI's temporary files go to a TMPDIR of this run's own, so the test can check them without scanning /tmp. */
 const cliTmp = mkdtempSync(join(tmpdir(), 'install-test-tmp-'));
-test.after(() => rmSync(cliTmp, { recursive: true, force: true }));
+// tsx keeps its cache there too, and a child still exiting may write to it: retry the removal.
+test.after(() => rmSync(cliTmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/ltsp-balance.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: cliTmp } });

@@ -25,7 +25,8 @@ interface Run {
  * demos running at the same moment.
  */
 const privateTmp = mkdtempSync(join(tmpdir(), 'demo-test-'));
-test.after(() => rmSync(privateTmp, { recursive: true, force: true }));
+// tsx keeps its cache there too, and a child still exiting may write to it: retry the removal.
+test.after(() => rmSync(privateTmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
 
 function startDemo(args: string[], onOutput?: (out: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve) => {
