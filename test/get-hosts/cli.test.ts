@@ -29,6 +29,13 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, LDM_BALANCE_CACHE: join(dir, 'no-cache.json'), LDM_BALANCE_DISCOVER: 'N', ...extra };
 }
 
+/**
+ * For tests of a choice, not of timing: the fake servers answer from this test process, which a
+ * loaded machine may deschedule past the 300 ms deadline or the 100 ms round-trip ceiling, turning an
+ * answer into Down or Busy and moving the choice. Tests of the deadline keep the defaults.
+ */
+const NOT_TIMING = { LDM_BALANCE_TIMEOUT_MS: '3000', LDM_BALANCE_MAX_RTT_MS: '0' };
+
 function conf(text: string): string {
   const path = join(dir, `lts-${Math.random().toString(36).slice(2)}.conf`);
   writeFileSync(path, text);
@@ -74,7 +81,7 @@ test('as LDM calls it: the least loaded first, then the other usable servers', a
   await fleet.start(4, { ad: loadedAd(4, 0.5) });
   await fleet.start(5, { ad: loadedAd(5, 3) }); // over the default ceiling of 2 per CPU
   const servers = [2, 3, 4, 5].map((n) => fleet.address(n)).join(' ');
-  const r = await asLdm(cleanEnv({ LDM_BALANCE_SERVERS: servers, LDM_BALANCE_ALGORITHM: 'best' }));
+  const r = await asLdm(cleanEnv({ LDM_BALANCE_SERVERS: servers, LDM_BALANCE_ALGORITHM: 'best', ...NOT_TIMING }));
   assert.is(r.stdout, `${fleet.address(3)} ${fleet.address(4)} ${fleet.address(2)}\n`);
   assert.is(r.stderr, '');
 });
@@ -159,7 +166,7 @@ test('--explain: per server what it reported, status, filter, and why the winner
 test('--json: the same for scripts; the default MAC is this machine\'s first interface', async () => {
   await fleet.start(2, { ad: idle(2) });
   await fleet.start(3, { ad: loadedAd(3, 0.6) });
-  const r = await run(['--servers', `${fleet.address(2)} ${fleet.address(3)}`, '--json', '--algorithm', 'best'], cleanEnv());
+  const r = await run(['--servers', `${fleet.address(2)} ${fleet.address(3)}`, '--json', '--algorithm', 'best'], cleanEnv(NOT_TIMING));
   const doc = JSON.parse(r.stdout);
   assert.is(doc.format, 'ltsp-balance-get-hosts/1');
   assert.is(doc.chosen, fleet.address(2));
@@ -177,7 +184,7 @@ test('machash: the same MAC gets the same server every time', async () => {
   const servers = [2, 3, 4, 5].map((n) => fleet.address(n)).join(' ');
   const firsts = new Set<string>();
   for (let i = 0; i < 3; i++) {
-    const r = await run(['--algorithm', 'machash', '--mac', '02:00:00:aa:bb:01'], cleanEnv({ LDM_BALANCE_SERVERS: servers }));
+    const r = await run(['--algorithm', 'machash', '--mac', '02:00:00:aa:bb:01'], cleanEnv({ LDM_BALANCE_SERVERS: servers, ...NOT_TIMING }));
     firsts.add(r.stdout.split(' ')[0]!);
   }
   assert.is(firsts.size, 1);
