@@ -13,7 +13,7 @@ import { fetchStatus } from '../../advertise/status.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
 import { BIN, fetchTcp, queryUdp, ROOT, startDaemon, stopAll, tempDir, within, type Daemon } from '../../testing/advertise/helpers.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 import { writeUtmp } from '../../testing/advertise/utmp-fixture.ts';
 
 const run = promisify(execFile);
@@ -119,10 +119,10 @@ test('per-source rate limit: the burst is answered, the rest is counted and drop
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   for (let i = 0; i < 10; i++) socket.send(buildQuery(), d.port, '127.0.0.1');
   // Until the daemon has counted all ten and every reply it sent has arrived (no fixed sleep).
-  await waitUntil(async () => {
+  await eventually(async () => {
     const c = (await fetchStatus(d.statusSocket)).counters;
     return c.udpServed! + c.udpRateLimited! >= 10 && replies >= c.udpServed!;
-  }, { what: 'the ten datagrams counted and their replies received' });
+  }, GENEROUS_MS, 'the ten datagrams counted and their replies received');
   socket.close();
   assert.is(replies, 3);
   const other = await queryUdp(d.port, buildQuery(), { bindAddress: '127.0.0.2' });
@@ -171,17 +171,17 @@ function openIdle(port: number): Promise<Socket> {
 test('max connections: the excess is closed at once and counted; write timeout closes idle clients', async () => {
   const d = await startDaemon({ args: ['--max-connections', '5', '--write-timeout', '1500'] });
   const held = await Promise.all(Array.from({ length: 5 }, () => openIdle(d.port)));
-  await waitUntil(async () => (await fetchStatus(d.statusSocket)).openTcpConnections === 5, { what: 'five connections accepted' });
+  await eventually(async () => (await fetchStatus(d.statusSocket)).openTcpConnections === 5, GENEROUS_MS, 'five connections accepted');
   const extra = await Promise.all(Array.from({ length: 4 }, () => fetchTcp(d.port).catch(() => Buffer.alloc(0))));
   for (const b of extra) assert.is(b.length, 0, 'a refused connection gets no document');
   const mid = await fetchStatus(d.statusSocket);
   assert.is(mid.counters.tcpRefused, 4);
   assert.is(mid.openTcpConnections, 5);
   // The write timeout (1.5 s) closes the idle five: wait for that, not for a fixed 1.8 s.
-  const after = await waitUntil(async () => {
+  const after = await eventually(async () => {
     const s = await fetchStatus(d.statusSocket);
     return s.counters.tcpTimedOut === 5 && s.openTcpConnections === 0 ? s : undefined;
-  }, { what: 'the idle connections timed out' });
+  }, GENEROUS_MS, 'the idle connections timed out');
   assert.is(after.counters.tcpTimedOut, 5);
   assert.is(after.openTcpConnections, 0);
   assert.ok((await fetchTcp(d.port)).length > 0, 'served again once the idle ones are gone');

@@ -13,7 +13,7 @@ import { fetchStatus } from '../../advertise/status.ts';
 import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, isQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
 import { fetchTcp, queryUdp, rssKb, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 
 test.after(stopAll);
 
@@ -64,11 +64,11 @@ async function sendBatch(port: number, payloads: Uint8Array[]): Promise<Buffer[]
         }),
     ),
   );
-  await waitUntil(async () => {
+  await eventually(async () => {
     const now = await udpHandled();
     const received = replies.reduce((n, r) => n + r.length, 0);
     return now.handled - before.handled >= payloads.length && received >= now.answered - before.answered;
-  }, { what: 'every datagram handled and every reply received', intervalMs: 5 });
+  }, GENEROUS_MS, 'every datagram handled and every reply received', 5);
   for (const s of sockets) s.close();
   return replies;
 }
@@ -108,10 +108,10 @@ test('TCP: clients that send megabytes and never read, and clients that reset, c
     s.on('error', () => {});
     s.on('connect', () => (i % 2 ? s.resetAndDestroy() : s.end('GET / HTTP/1.0\r\n\r\n')));
   }
-  const c = await waitUntil(async () => {
+  const c = await eventually(async () => {
     const counters = (await fetchStatus(d.statusSocket)).counters;
     return counters.tcpFlooded! >= 8 ? counters : undefined;
-  }, { what: 'the eight floods cut off' });
+  }, GENEROUS_MS, 'the eight floods cut off');
   assert.ok(c.tcpFlooded! >= 8, `flooded ${c.tcpFlooded}`);
   for (const s of floods) s.destroy();
   assert.is(parseAdvertisement(await fetchTcp(d.port)).cpus, 4);
@@ -132,14 +132,14 @@ test('a thousand idle connections: the daemon keeps answering UDP and new TCP cl
         }),
     ),
   );
-  await waitUntil(async () => (await fetchStatus(d.statusSocket)).openTcpConnections >= 900, { what: '900 connections accepted' });
+  await eventually(async () => (await fetchStatus(d.statusSocket)).openTcpConnections >= 900, GENEROUS_MS, '900 connections accepted');
   assert.is((await queryUdp(d.port)).length, 1);
   assert.is(parseAdvertisement(await fetchTcp(d.port)).cpus, 4);
   // write_timeout_ms 2000: wait until the daemon has shed them all, not for a fixed 2.5 s.
-  const s = await waitUntil(async () => {
+  const s = await eventually(async () => {
     const status = await fetchStatus(d.statusSocket);
     return status.counters.tcpTimedOut! >= 1000 && status.openTcpConnections === 0 ? status : undefined;
-  }, { what: 'the idle connections timed out' });
+  }, GENEROUS_MS, 'the idle connections timed out');
   assert.ok(s.counters.tcpTimedOut! >= 1000, `timed out ${s.counters.tcpTimedOut}`);
   assert.is(s.openTcpConnections, 0);
   for (const sock of idle) sock.destroy();

@@ -6,7 +6,7 @@ import { Sampler, UNREAD } from '../../advertise/sampler.ts';
 import { startSwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
 import { FIXTURES, sleep, tempDir } from '../../testing/advertise/helpers.ts';
 import { writeUtmp } from '../../testing/advertise/utmp-fixture.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 
 function sampler(procfs: string, utmpPath: string, now?: () => number) {
   const errors: string[] = [];
@@ -93,7 +93,7 @@ test('start() samples on the interval and stop() ends it', async () => {
   const { s } = sampler(join(FIXTURES, 'idle'), '/nonexistent');
   let n = 0;
   s.start(() => 50, () => n++);
-  await waitUntil(() => n >= 3, { what: 'three samples' });
+  await eventually(() => n >= 3, GENEROUS_MS, 'three samples');
   s.stop();
   const seen = n;
   // Silence after stop(): three intervals and more (on a slow machine this can only miss a late sample).

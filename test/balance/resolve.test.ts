@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { filesFirst, lookupHostsFile, resolveHost } from '../../balance/probe/resolve.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'resolve-test-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,13 +80,13 @@ test('getent that hangs (a DNS server that never answers): abort rejects at once
   const files = { nsswitch: file('hosts: dns\n'), hosts: file(''), getent };
   const controller = new AbortController();
   const pending = resolveHost('hung.example', controller.signal, files);
-  const pid = await waitUntil(() => {
+  const pid = await eventually(() => {
     try {
       return Number(readFileSync(pidFile, 'utf8')) || undefined;
     } catch {
       return undefined;
     }
-  }, { what: 'the stand-in getent to start' });
+  }, GENEROUS_MS, 'the stand-in getent to start');
   const t = performance.now();
   controller.abort();
   try {
@@ -97,7 +97,7 @@ test('getent that hangs (a DNS server that never answers): abort rejects at once
     assert.match((err as Error).message, /abandoned at the deadline/);
   }
   assert.ok(performance.now() - t < 1000, 'rejected at once');
-  await waitUntil(() => !alive(pid), { what: `getent ${pid} to be killed` });
+  await eventually(() => !alive(pid), GENEROUS_MS, `getent ${pid} to be killed`);
 });
 
 test('no getent at all: c-ares takes over, and a cancelled lookup ends at once', async () => {

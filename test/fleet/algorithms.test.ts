@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PROC_FIXTURES } from '../../testing/fleet/site.ts';
 import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
 import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 
 // app1 idle, app2 busy, app3 swapping, app4 idle but draining: each with sshd; app5 idle without sshd.
 const SERVERS = ['app1', 'app2', 'app3', 'app4', 'app5'];
@@ -20,10 +20,10 @@ const getSite = useSite(test, [...SERVERS, 'lb', 'client'], async (site) => {
     ...['app1', 'app2', 'app3', 'app4'].map((h) => site.startSshd(h)),
   ]);
   // The swap rate is a difference of two /proc samples: wait until app3 reports it, not a fixed 700 ms.
-  await waitUntil(async () => {
+  await eventually(async () => {
     const run = await site.getHosts('client', ['--servers', site.serverList(SERVERS), '--json']);
     return run.json?.servers.find((s) => s.server === site.address('app3'))?.status === 'Swapped';
-  }, { what: 'app3 to report its swapping', intervalMs: 100 });
+  }, GENEROUS_MS, 'app3 to report its swapping', 100);
 });
 test.after(async () => {
   await swap?.stop();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertDecided, serverView, testTeardownLeavesNothing, useSite } from '../../testing/fleet/site-assert.ts';
-import { sleep, waitUntil } from '../../testing/helpers/wait.ts';
+import { eventually, GENEROUS_MS, sleep } from '../../testing/helpers/wait.ts';
 
 const SERVERS = ['app1', 'app2', 'app3', 'app4'];
 const SLOW_START_S = 3;
@@ -60,7 +60,7 @@ test('a partitioned host is Down after the deadline, the others still chosen in 
     assert.ok(cut.error, 'the explanation says why');
   }
   await site.fleet.heal('app2');
-  await waitUntil(async () => serverView(assertDecided(await decide(), SERVERS.map(ip), 'healed'), ip('app2')).status === 'Idle', { what: 'app2 Idle again', intervalMs: 200 });
+  await eventually(async () => serverView(assertDecided(await decide(), SERVERS.map(ip), 'healed'), ip('app2')).status === 'Idle', GENEROUS_MS, 'app2 Idle again', 200);
 });
 
 test('with 30% loss on every server link, every run still prints a host within the deadline', async () => {
@@ -83,7 +83,7 @@ test('with 30% loss on every server link, every run still prints a host within t
 test('draining switched at run time (config file + SIGHUP) takes the server out and back', async () => {
   const site = getSite();
   const waitFor = (state: string): Promise<boolean> =>
-    waitUntil(async () => serverView(assertDecided(await decide(), SERVERS.map(ip), state), ip('app4')).status === state, { what: `app4 ${state}`, intervalMs: 200 });
+    eventually(async () => serverView(assertDecided(await decide(), SERVERS.map(ip), state), ip('app4')).status === state, GENEROUS_MS, `app4 ${state}`, 200);
   writeFileSync(drainConfig, 'drain=true\n');
   site.server('app4')!.signal('SIGHUP');
   await waitFor('Draining');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
 import { randomSubnet } from '../../testing/get-hosts/fake-fleet.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const subnet = randomSubnet();
@@ -69,11 +69,11 @@ test('each real daemon gets its status; the idle one is chosen and explained', a
   const servers = [2, 3, 4, 5, 6].map(addr).join(' ');
   // The swap rate is a delta between two samples of the daemon (1 s apart): wait until it shows.
   let doc: { chosen: string; hosts: string[]; servers: ExplainedServer[]; reason: string } | undefined;
-  await waitUntil(async () => {
+  await eventually(async () => {
     const r = await getHosts(['--servers', servers, '--json', '--algorithm', 'best']);
     doc = JSON.parse(r.stdout);
     return doc!.servers[2]!.status === 'Swapped';
-  }, { what: 'the swapping server to show its swap rate', intervalMs: 200 });
+  }, GENEROUS_MS, 'the swapping server to show its swap rate', 200);
   const s = doc!.servers;
   assert.equal(s.map((x) => [x.reported?.hostname ?? null, x.status, x.filteredBy]), [
     ['idle-app', 'Idle', null],

@@ -16,7 +16,7 @@ import { publishLatest } from '../../greeter-bridge/transport.ts';
 import { BUSY, downAddress, IDLE, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';
 import { cleanup, ROOT, start, startServe, tempDir, trackQueue, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
 import { largeSnapshot } from '../../testing/greeter-bridge/sample.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS, eventually } from '../../testing/helpers/wait.ts';
 
 const dir = tempDir();
 chmodSync(dir, 0o755); // the greeter also runs as nobody below
@@ -54,7 +54,7 @@ test('the C greeter prints the list the bridge publishes, recommended server mar
   const serve = await startServe(q, `${idle.name} ${busy.name} ${down}`, ['--interval', '60', '--msgsize', '2048', '--remove-queues']);
   // Started after the bridge's first snapshot on purpose: it asks for a refresh (-c), as a greeter
   // started after the bridge must. Waits for that publish, not a fixed time.
-  await waitUntil(async () => Number((await readBridgeStatus(q.queue))?.published) >= 1, { what: 'the first snapshot published' });
+  await eventually(async () => Number((await readBridgeStatus(q.queue))?.published) >= 1, GENEROUS_MS, 'the first snapshot published');
   const r = await runGreeter(['-1', '-t', '10', '-c', q.choiceQueue, q.queue]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /^snapshot \d+: 3 servers\n/);

@@ -13,7 +13,7 @@ import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 import { Fleet } from '../../testing/get-hosts/fake-fleet.ts';
 import { inPrivateEtc, requireRoot, startHungDns, type HungDns } from '../../testing/get-hosts/hung-dns.ts';
 import { BIN, bridgeRun, cleanup, tempDir, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { eventually } from '../../testing/helpers/wait.ts';
 
 requireRoot();
 const POLL_DEADLINE_MS = 300;
@@ -38,7 +38,7 @@ test.before(async () => {
   }, process.execPath, ['--import', 'tsx', BIN, 'serve', '--queue', q.queue, '--choice-queue', q.choiceQueue, '--servers', `hung-b.example ${fleet.address(2)}`,
     '--no-cache', '--interval', '0.3', '--msgsize', '4096'], env);
   serve.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  await waitUntil(() => /serving /.test(stderr) || serve.exitCode !== null, { timeoutMs: 60_000, what: 'the bridge to start' });
+  await eventually(() => /serving /.test(stderr) || serve.exitCode !== null, 60_000, 'the bridge to start');
   assert.is(serve.exitCode, null, stderr);
 });
 
@@ -51,10 +51,10 @@ test.after(async () => {
 
 test('six polls with a hung name: each one ends by its deadline, the live server stays Idle', async () => {
   // Six polls: before the fix, four hung lookups already filled libuv's thread pool.
-  const status = await waitUntil(async () => {
+  const status = await eventually(async () => {
     const s = await readBridgeStatus(q.queue);
     return s && Number(s.polls) >= 6 ? s : undefined;
-  }, { timeoutMs: 60_000, what: 'six polls' });
+  }, 60_000, 'six polls');
   assert.ok(dns.queries > 0, 'the hung DNS server was asked');
   assert.ok(Number(status.lastPollMs) < POLL_DEADLINE_MS + SLACK_MS, `last poll took ${status.lastPollMs} ms`);
   assert.is(status.pollErrors, 0);

@@ -13,7 +13,7 @@ import { MessageQueue } from '../../greeter-bridge/mq.ts';
 import { sendMessage } from '../../greeter-bridge/transport.ts';
 import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
 import { bridgeRun, cleanup, eventually, startServe, tempDir, uniqueQueues, type Proc } from '../../testing/greeter-bridge/helpers.ts';
-import { waitUntil } from '../../testing/helpers/wait.ts';
+import { GENEROUS_MS } from '../../testing/helpers/wait.ts';
 
 const q = uniqueQueues('serve');
 const dir = tempDir();
@@ -64,10 +64,10 @@ test('snapshots list every server in configured order with status and load, the 
 test('the queue holds at most one snapshot while nobody reads', async () => {
   const before = Number(/"polls": (\d+)/.exec((await bridgeRun(['status', '--queue', q.queue])).stdout)?.[1]);
   // Until two more polls have replaced unread snapshots (not a fixed 1.6 s: polls slow down under load).
-  const status = await waitUntil(async () => {
+  const status = await eventually(async () => {
     const s = (await readBridgeStatus(q.queue)) as Record<string, number> | undefined;
     return s && s.polls! >= before + 2 && s.replacedUnread! >= 2 ? s : undefined;
-  }, { what: 'two more polls' });
+  }, GENEROUS_MS, 'two more polls');
   assert.ok(status.polls! >= before + 2, `polls ${before} -> ${status.polls}`);
   assert.ok(status.replacedUnread! >= 2);
   const queue = MessageQueue.open(q.queue);

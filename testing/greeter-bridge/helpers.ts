@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unlinkQueue } from '../../greeter-bridge/mq.ts';
-import { GENEROUS_MS, waitUntil } from '../helpers/wait.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin/ltsp-greeter-bridge.ts');
@@ -141,9 +140,4 @@ export async function startServe(q: { queue: string; choiceQueue: string }, serv
   return p;
 }
 
-export { sleep } from '../helpers/wait.ts';
-
-/** Polls `check` until it returns something truthy, or fails after `timeoutMs` (a cap for a loaded machine). */
-export function eventually<T>(check: () => T | undefined | false, timeoutMs = GENEROUS_MS, what = 'condition'): Promise<T> {
-  return waitUntil(check, { timeoutMs, what, intervalMs: 50 });
-}
+export { eventually, sleep } from '../helpers/wait.ts';

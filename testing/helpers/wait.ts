@@ -1,7 +1,7 @@
 /**
- * Waiting for an event in tests, never for a fixed time: on a shared CI machine a fixed sleep is
- * either too short (flaky) or too long (slow). `waitUntil` polls a condition (sync or async) and
- * returns its first truthy value; the cap only bounds a failure, so it is generous by default.
+ * Waiting in tests: for an event, with a generous cap, never a fixed sleep standing in for one. On a
+ * shared CI machine a fixed sleep is either too short (flaky) or too long (slow); the cap only bounds
+ * a failure, so it is generous.
  */
 
 /** What tests allow for an event that normally takes milliseconds, on a machine at 4x oversubscription. */
@@ -16,11 +16,16 @@ export const LOADED_SLACK_MS = 500;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function waitUntil<T>(
+/**
+ * Polls `check` (every `intervalMs`) until it returns something truthy, and returns that; fails with
+ * `what` after `timeoutMs`. `check` may be async.
+ */
+export async function eventually<T>(
   check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  opts: { timeoutMs?: number; what?: string; intervalMs?: number } = {},
+  timeoutMs = GENEROUS_MS,
+  what = 'condition',
+  intervalMs = 20,
 ): Promise<T> {
-  const { timeoutMs = GENEROUS_MS, what = 'condition', intervalMs = 20 } = opts;
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
