@@ -5,9 +5,12 @@
  */
 import { BalanceError } from '../shared/errors.ts';
 
-/** A `host[:port]` entry that cannot be a server address. */
+/**
+ * A `host[:port]` entry that cannot be a server address, or (`pastCap`) entries past MAX_SERVERS:
+ * those are never fatal, from any source, because the first ones still make a usable list.
+ */
 export class ServerListError extends BalanceError {
-  constructor(readonly entry: string, readonly source: string, readonly reason: string) {
+  constructor(readonly entry: string, readonly source: string, readonly reason: string, readonly pastCap = false) {
     super('ERR_SERVER_LIST', `${source}: server entry ${JSON.stringify(entry.slice(0, 80))} ${reason}`, { exitCode: 2 });
   }
 }

@@ -104,7 +104,9 @@ function checkArgs(args: GetHostsArgs): Overrides {
   const out: Overrides = {};
   if (args.servers !== undefined) {
     out.servers = parseServerList(args.servers, '--servers', (err) => {
-      throw new UsageError(err.message);
+      // Past the 256-server cap: the same warning as from lts.conf, not a usage error (servers.ts).
+      if (err.pastCap) logWarning(err.message);
+      else throw new UsageError(err.message);
     });
     if (out.servers.length === 0) throw new UsageError('--servers: the list is empty');
   }

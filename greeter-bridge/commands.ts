@@ -5,6 +5,7 @@
 import { ConfigError, UsageError } from '../shared/errors.ts';
 import { logWarning } from '../shared/log.ts';
 import { localIdentity } from '../ltsp/identity.ts';
+import { formatIssue, readLtsConf, type LtsConf } from '../ltsp/ltsconf.ts';
 import { parseServerList } from '../balance/servers.ts';
 import { formatWarning, loadSettings } from '../balance/settings.ts';
 import { choiceOutput } from './choice-output.ts';
@@ -13,6 +14,7 @@ import {
   DEFAULT_CHOICE_QUEUE,
   DEFAULT_INTERVAL_S,
   DEFAULT_QUEUE,
+  flagOrKey,
   KEYS,
   keyReader,
   parseSeconds,
@@ -42,6 +44,13 @@ export interface ServeFlags extends CommonFlags {
   removeQueues?: boolean;
 }
 
+/** lts.conf, read once per command with the reader get_hosts uses; its problems are logged, never fatal. */
+function readConf(flags: CommonFlags): LtsConf | null {
+  const conf = readLtsConf({ path: flags.config, client: localIdentity() }) ?? null;
+  for (const issue of conf?.issues ?? []) logWarning(formatIssue(issue));
+  return conf;
+}
+
 function queues(flags: CommonFlags, lookup: (k: string) => Source | undefined): { queue: string; choiceQueue: string } {
   const queue = pickQueue(flags.queue, KEYS.queue, DEFAULT_QUEUE, lookup);
   const choiceQueue = pickQueue(flags.choiceQueue, KEYS.choiceQueue, DEFAULT_CHOICE_QUEUE, lookup);
@@ -50,25 +59,22 @@ function queues(flags: CommonFlags, lookup: (k: string) => Source | undefined): 
 }
 
 export async function serveCommand(flags: ServeFlags): Promise<number> {
-  const lookup = keyReader(process.env, flags.config);
+  const conf = readConf(flags);
+  const lookup = keyReader(process.env, conf);
   const { queue, choiceQueue } = queues(flags, lookup);
   const limits = readKernelLimits();
-  // A flag wins over its key; `what` names whichever was used in an error message.
-  const setting = (flag: string | undefined, flagName: string, key: string): { text: string; what: string } | undefined => {
-    if (flag !== undefined) return { text: flag, what: flagName };
-    const found = lookup(key);
-    return found && { text: found.value.trim(), what: `${key} (${found.from})` };
-  };
-  const interval = setting(flags.interval, '--interval', KEYS.interval);
-  const intervalS = interval ? parseSeconds(interval.what, interval.text, 0.01, 86_400) : DEFAULT_INTERVAL_S;
-  const group = setting(flags.group, '--group', KEYS.group);
-  const gid = group ? resolveGroup(group.what, group.text) : undefined;
+  // A flag wins over its key. A bad flag stops serve; a bad key is logged and its default used.
+  const intervalS = flagOrKey(flags.interval, '--interval', KEYS.interval, lookup, (what, text) => parseSeconds(what, text, 0.01, 86_400), DEFAULT_INTERVAL_S);
+  const gid = flagOrKey<number | undefined>(flags.group, '--group', KEYS.group, lookup, resolveGroup, undefined, 'no group (queues readable by root only)');
   const mode = gid === undefined ? 0o600 : 0o660;
-  const output = setting(flags.output, '--output', KEYS.output);
-  if (output && !output.text.startsWith('/')) throw new ConfigError(KEYS.output, `${output.what} must be an absolute path, got ${JSON.stringify(output.text)}`);
+  const absolute = (what: string, text: string): string => {
+    if (!text.startsWith('/')) throw new ConfigError(KEYS.output, `${what} must be an absolute path, got ${JSON.stringify(text)}`);
+    return text;
+  };
+  const outputPath = flagOrKey<string | undefined>(flags.output, '--output', KEYS.output, lookup, absolute, undefined, 'no choice file');
 
   const identity = localIdentity();
-  const { settings, warnings } = loadSettings({ env: process.env, configPath: flags.config, ...identity });
+  const { settings, warnings } = loadSettings({ env: process.env, configPath: flags.config, ...identity, ltsConf: conf });
   for (const w of warnings) logWarning(formatWarning(w));
   const servers = flags.servers !== undefined ? parseServerList(flags.servers, '--servers') : settings.servers;
   if (servers.length === 0 && (flags.servers !== undefined || !settings.discover)) {
@@ -96,20 +102,20 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     intervalMs: intervalS * 1000,
     poll: surveyPoll(servers, settings, identity.mac ?? identity.hostname),
     writeCache: cachePath ? (reports, nowMs) => writeSurveyCache(cachePath, reports, nowMs) : undefined,
-    output: choiceOutput(output?.text),
+    output: choiceOutput(outputPath),
     removeQueues: Boolean(flags.removeQueues),
   });
 }
 
 export async function watchCommand(flags: CommonFlags & { once?: boolean; timeout?: string }): Promise<number> {
-  const { queue, choiceQueue } = queues(flags, keyReader(process.env, flags.config));
+  const { queue, choiceQueue } = queues(flags, keyReader(process.env, readConf(flags)));
   const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
   const { runWatch } = await import('./watch.ts');
   return runWatch({ queue, choiceQueue, once: Boolean(flags.once), timeoutMs });
 }
 
 export async function chooseCommand(flags: CommonFlags & { timeout?: string }): Promise<number> {
-  const { queue, choiceQueue } = queues(flags, keyReader(process.env, flags.config));
+  const { queue, choiceQueue } = queues(flags, keyReader(process.env, readConf(flags)));
   const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
   const { runChoose } = await import('./choose.ts');
   const server = await runChoose({ queue, choiceQueue, timeoutMs });
@@ -118,7 +124,7 @@ export async function chooseCommand(flags: CommonFlags & { timeout?: string }): 
 }
 
 export async function statusCommand(flags: CommonFlags): Promise<number> {
-  const { queue } = queues(flags, keyReader(process.env, flags.config));
+  const { queue } = queues(flags, keyReader(process.env, readConf(flags)));
   const status = await readBridgeStatus(queue);
   if (!status) throw new NoBridgeError(queue);
   process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
