@@ -138,7 +138,7 @@ export function parseLtsConfFiles(main: InputFile, access: FileAccess): ParsedCo
     if (!ok) {
       // At the end of the file, name the last line, not the empty one after its newline.
       const at = input.where(tok.kind === 'EOF' ? Math.max(0, tok.pos - 1) : tok.pos);
-      out.issues.push({ at, message: syntaxError(state, tok, input, afterInclude && state === 'top') });
+      out.issues.push({ at, message: syntaxError(state, tok, input, afterInclude && state === 'top', key) });
       break;
     }
     if (tok.kind === 'EOF') break;
@@ -198,9 +198,12 @@ function describe(tok: Token): string {
   return { EQUAL: '"="', LB: '"["', RB: '"]"' }[tok.kind];
 }
 
-function syntaxError(state: State, tok: Token, input: FlexInput, afterInclude: boolean): string {
+function syntaxError(state: State, tok: Token, input: FlexInput, afterInclude: boolean, key: Token | undefined): string {
   let hint = '';
-  if (state === 'top' && tok.kind === 'STRING') hint = afterInclude ? '; after an include line getltscfg needs a [Section] header' : '; a key before the first [Section]';
+  if (state === 'afterKey' && key && input.where(key.pos).line !== input.where(tok.pos).line) {
+    hint = `; line ${input.where(key.pos).line}, "${escapeBytes(key.text, 40)}", is not KEY = value`;
+  }
+  else if (state === 'top' && tok.kind === 'STRING') hint = afterInclude ? '; after an include line getltscfg needs a [Section] header' : '; a key before the first [Section]';
   else if (tok.kind === 'EQUAL' && (state === 'inSection' || state === 'afterEq')) hint = '; put a value that contains "=" in double quotes';
   if (input.slice(0, input.length).includes('\r\n')) hint += '; the file has CRLF line ends, and getltscfg reads the "\\r" after "]" as a word (lexer.l:28)';
   return `syntax error: ${describe(tok)} where getltscfg expects ${EXPECTED[state]}; it stops reading here and ignores the rest (parser.y has no error recovery)${hint}`;

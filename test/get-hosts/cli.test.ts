@@ -28,7 +28,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, LDM_BALANCE_CACHE: join(dir, 'no-cache.json'), LDM_BALANCE_DISCOVER: 'N', ...extra };
 }
 
-function conf(text: string): string {
+function conf(text: string | Buffer): string {
   const path = join(dir, `lts-${Math.random().toString(36).slice(2)}.conf`);
   writeFileSync(path, text);
   return path;
@@ -95,17 +95,37 @@ test('settings come from lts.conf when the environment has none; XDMCP prints on
   assert.match(r.stdout, /^127\.\d+\.\d+\.[23]\n$/);
 });
 
-test('garbage lts.conf: one clear warning per problem, still a host printed, exit 5', async () => {
+test('garbage lts.conf: getltscfg stops at the first syntax error (one clear warning, bytes escaped); what came before counts; a host printed, exit 5', async () => {
   await fleet.start(2, { ad: idle(2) });
   const path = conf(`[Default]\nLDM_BALANCE_SERVERS=${fleet.address(2)}\nLDM_BALANCE_ALGORITHM = quantum\n\x01\x02 junk line\nLDM_BALANCE_TIMEOUT_MS = -5\n`);
   const r = await run(['--config', path], cleanEnv());
   assert.is(r.code, 5);
   assert.is(r.stdout, `${fleet.address(2)}\n`);
   const lines = r.stderr.trimEnd().split('\n');
-  assert.is(lines.length, 3, r.stderr);
-  assert.match(lines[0]!, /^<4>.* line 4: not "KEY = value"/);
+  assert.is(lines.length, 2, r.stderr);
+  assert.match(lines[0]!, /^<4>.* line 5: syntax error: "LDM_BALANCE_TIMEOUT_MS" where getltscfg expects "=" after the key; .*line 4, "\\x01\\x02 junk line", is not KEY = value$/);
   assert.match(lines[1]!, new RegExp(`^<4>${path} line 3: LDM_BALANCE_ALGORITHM="quantum" is not one of .*; using two-choices$`));
-  assert.match(lines[2]!, /line 5: LDM_BALANCE_TIMEOUT_MS="-5" is not a whole number; using 300$/);
+});
+
+test('a binary lts.conf: at most 20 warning lines plus a count, nothing but printable ASCII, still a host', async () => {
+  await fleet.start(2, { ad: idle(2) });
+  let text = `[Default]\nLDM_BALANCE_SERVERS = ${fleet.address(2)}\n`;
+  for (let i = 0; i < 50; i++) text += `[Default]\nX${i} = \xff\x1b(2J\n`;
+  const r = await run(['--config', conf(Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from([0xc3, 0x28, 0x00, 0x0a, 0xfe])]))], cleanEnv());
+  assert.is(r.stdout, `${fleet.address(2)}\n`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.ok(lines.length <= 21, r.stderr);
+  assert.match(lines.at(-1)!, /more lts\.conf problem\(s\) not shown/);
+  assert.not.match(r.stderr, /[^\x20-\x7e\n]/);
+});
+
+test('--servers past 256 entries: the same rule as lts.conf (one warning naming the cap, the first 256 used), not a usage error', async () => {
+  const list = Array.from({ length: 260 }, (_, i) => `127.0.${1 + (i >> 8)}.${(i & 255) + 1}:9`).join(' ');
+  const r = await run(['--servers', list, '--timeout', '50', '--config', '/dev/null'], cleanEnv());
+  assert.is(r.code, 3);
+  assert.is(r.stdout.trim().split(' ').length, 256);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('past the limit'));
+  assert.equal(warnings, ['<4>--servers: server entry "127.0.2.1:9" and 3 more entries after it are past the limit of 256 servers: ignored; the first 256 servers at most are used']);
 });
 
 test('a garbage environment value: warning, default, host printed', async () => {

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatIssue, MAX_FILE_INCLUDES, MAX_LTS_CONF_BYTES, MAX_REPORTED_ISSUES, readLtsConf, type LtsConf } from '../../ltsp/ltsconf.ts';
+import { formatIssue, MAX_FILE_INCLUDES, MAX_LTS_CONF_BYTES, MAX_REPORTED_ISSUES, readLtsConf, type ClientIdentity, type LtsConf } from '../../ltsp/ltsconf.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ltsconf-test-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ const file = (text: string | Buffer, name = `lts${n++}.conf`): string => {
   writeFileSync(path, text);
   return path;
 };
-const client = { hostname: 'tc42', ip: '10.0.0.42', mac: '00:11:22:aa:bb:cc' };
+const client: ClientIdentity = { hostname: 'tc42', ip: '10.0.0.42', mac: '00:11:22:aa:bb:cc' };
 const read = (text: string | Buffer, who = client): LtsConf => readLtsConf({ path: file(text), client: who })!;
 const values = (text: string | Buffer, who = client): Record<string, string> =>
   Object.fromEntries([...read(text, who).values].map(([k, v]) => [k, v.value]));
