@@ -250,6 +250,7 @@ export class Lexer {
         this.lastString = path;
         return { kind: 'INC', text: path, pos: start };
       }
+      if (end === start) throw new Error(`lexer: no rule for byte ${c} (every byte has one)`); // cannot happen; never loop
       let blank = start;
       while (blank < end && isBlank(input.byte(blank))) blank++;
       this.advance(end);
