@@ -59,6 +59,11 @@ function bracket(p: string, i: number, c: string): { matches: boolean; next: num
 export function fnmatch(pattern: string, name: string): boolean {
   const p = pattern;
   const s = name;
+  // Most wildcard sections are a literal prefix and a star (`[02:fc:00:*]`): reject on the prefix first.
+  const special = p.search(/[*?[\\]/);
+  const prefix = special === -1 ? p.length : special;
+  if (s.length < prefix) return false;
+  for (let i = 0; i < prefix; i++) if (fold(p[i]!) !== fold(s[i]!)) return false;
   // Positions already known not to match: keeps `*a*a*a*...` linear in pattern x name, not exponential.
   const failed = new Set<number>();
   const match = (pi: number, si: number): boolean => {

@@ -49,8 +49,8 @@ interface Block {
 
 /** What flex reads: blocks of the current `yyin`, in the order flex reads them. */
 export class FlexInput {
-  private data = Buffer.alloc(READ_SIZE);
-  private size = 0;
+  /** Everything flex has read so far, one char per byte (latin1), so scans run as native string searches. */
+  text = '';
   private readonly blocks: Block[] = [];
   private bufSize = INITIAL_BUF_SIZE;
   /** After a 0-byte read in the middle of a token flex never reads again (YY_BUFFER_EOF_PENDING). */
@@ -63,15 +63,15 @@ export class FlexInput {
   constructor(public yyin: InputFile) {}
 
   get length(): number {
-    return this.size;
+    return this.text.length;
   }
 
   byte(pos: number): number {
-    return this.data[pos]!;
+    return this.text.charCodeAt(pos);
   }
 
   slice(start: number, end: number): string {
-    return this.data.toString('latin1', start, Math.min(end, this.size));
+    return this.text.slice(start, end);
   }
 
   /**
@@ -80,9 +80,9 @@ export class FlexInput {
    * False at the end of input.
    */
   has(pos: number, tokenStart: number): boolean {
-    while (pos >= this.size) {
+    while (pos >= this.text.length) {
       if (this.ended || this.eofPending) return false;
-      const pending = this.size - tokenStart;
+      const pending = this.text.length - tokenStart;
       let toRead = this.bufSize - pending - 1;
       while (toRead <= 0) {
         this.bufSize *= 2;
@@ -101,14 +101,8 @@ export class FlexInput {
         else this.eofPending = true;
         return false;
       }
-      this.blocks.push({ start: this.size, file, fileOffset: file.read, length: got });
-      if (this.size + got > this.data.length) {
-        const grown = Buffer.alloc(Math.max(this.data.length * 2, this.size + got));
-        this.data.copy(grown, 0, 0, this.size);
-        this.data = grown;
-      }
-      file.bytes.copy(this.data, this.size, file.read, file.read + got);
-      this.size += got;
+      this.blocks.push({ start: this.text.length, file, fileOffset: file.read, length: got });
+      this.text += file.bytes.toString('latin1', file.read, file.read + got);
       file.read += got;
     }
     return true;
@@ -157,7 +151,9 @@ export interface Echo {
 }
 
 const NL = 0x0a;
-const isStringByte = (c: number): boolean => c !== 0x3d && c !== NL && c !== 0x5b && c !== 0x5d && c !== 0x22 && c !== 0x27 && c !== 0x23;
+/** lexer.l:28 `string`, and the rest of a line. Sticky, so a scan starts where it is told. */
+const STRING_RUN = /[^=\n[\]"'#]*/y;
+const NOT_NEWLINE = /[^\n]*/y;
 const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
 /** C isspace() in the C locale: what lexer.l's trim() removes. */
 const isCSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
@@ -235,8 +231,7 @@ export class Lexer {
         continue;
       }
       // A run of STRING bytes; flex looks at the byte after it to know the run has ended.
-      let end = start;
-      while (input.has(end, start) && isStringByte(input.byte(end))) end++;
+      const end = this.scan(STRING_RUN, start, start);
       const inc = this.atBol ? this.includeLength(start, end) : 0;
       if (inc > 0) {
         this.advance(start + inc);
@@ -250,7 +245,12 @@ export class Lexer {
         this.lastString = path;
         return { kind: 'INC', text: path, pos: start };
       }
-      if (end === start) throw new Error(`lexer: no rule for byte ${c} (every byte has one)`); // cannot happen; never loop
+      if (end === start) {
+        // Unreachable (every byte has a rule above), but never loop: flex's default rule.
+        this.advance(start + 1);
+        this.echo(String.fromCharCode(c), start);
+        continue;
+      }
       let blank = start;
       while (blank < end && isBlank(input.byte(blank))) blank++;
       this.advance(end);
@@ -275,16 +275,30 @@ export class Lexer {
     else this.echoes.set(char, { char, pos, count: 1 });
   }
 
+  /**
+   * The end of the run `re` (sticky) matches from `from`, reading more input while the run reaches the
+   * end of what is buffered: flex must see the byte after a run to know it has ended.
+   */
+  private scan(re: RegExp, from: number, tokenStart: number): number {
+    let end = from;
+    for (;;) {
+      re.lastIndex = end;
+      re.exec(this.input.text);
+      end = re.lastIndex;
+      if (end < this.input.length || !this.input.has(end, tokenStart)) return end;
+    }
+  }
+
   private findNewline(from: number, tokenStart: number): number {
-    for (let i = from; this.input.has(i, tokenStart); i++) if (this.input.byte(i) === NL) return i;
-    return -1;
+    const end = this.scan(NOT_NEWLINE, from, tokenStart);
+    return end < this.input.length ? end : -1;
   }
 
   /** `"[^\n]*"` is greedy: it ends at the last quote before the newline (flex reads to the newline). */
   private lastQuoteOnLine(from: number, tokenStart: number): number {
-    let last = -1;
-    for (let i = from; this.input.has(i, tokenStart) && this.input.byte(i) !== NL; i++) if (this.input.byte(i) === 0x22) last = i;
-    return last;
+    const end = this.scan(NOT_NEWLINE, from, tokenStart);
+    const last = this.input.text.lastIndexOf('"', end - 1);
+    return last >= from ? last : -1;
   }
 
   /**

@@ -18,15 +18,16 @@ export interface Where {
   line: number;
 }
 
+/** Positions are stream offsets, turned into file and line (`ParsedConf.where`) only when shown. */
 export interface Tuple {
   key: string;
   value: string;
-  at: Where;
+  pos: number;
 }
 
 export interface Section {
   name: string;
-  at: Where;
+  pos: number;
   tuples: Tuple[];
 }
 
@@ -42,6 +43,7 @@ export interface ParsedConf {
   fatal?: Issue;
   /** Every file opened, main first. */
   files: string[];
+  where: (pos: number) => Where;
 }
 
 /** How the parser reaches included files (the disk, in ltsconf.ts). */
@@ -67,8 +69,8 @@ const EXPECTED: Record<State, string> = {
 };
 
 export function parseLtsConfFiles(main: InputFile, access: FileAccess): ParsedConf {
-  const out: ParsedConf = { sections: [], issues: [], files: [main.path] };
   const input = new FlexInput(main);
+  const out: ParsedConf = { sections: [], issues: [], files: [main.path], where: (pos) => input.where(pos) };
   const lexer = new Lexer(input, access);
   const seen = [access.identity(main.path) ?? `main:${main.path}`];
   let state: State = 'top';
@@ -170,7 +172,7 @@ export function parseLtsConfFiles(main: InputFile, access: FileAccess): ParsedCo
       case 'afterName':
         if (tok.kind !== 'RB') return false;
         // parser.y:62-65: the section exists from here on, even if a syntax error follows.
-        section = { name, at: input.where(tok.pos), tuples: [] };
+        section = { name, pos: tok.pos, tuples: [] };
         out.sections.push(section);
         afterInclude = false;
         return (state = 'needDecl'), true;
@@ -181,11 +183,10 @@ export function parseLtsConfFiles(main: InputFile, access: FileAccess): ParsedCo
         return tok.kind === 'EQUAL' && ((state = 'afterEq'), true);
       case 'afterEq':
         if (tok.kind !== 'STRING') return false;
-        if (input.where(tok.pos).line !== input.where(key!.pos).line) {
-          const at = input.where(key!.pos);
-          out.issues.push({ at, message: `${escapeBytes(key!.text)} = has no value on its line: getltscfg takes the next word, "${escapeBytes(tok.text, 40)}", as its value` });
+        if (input.slice(key!.pos, tok.pos).includes('\n')) {
+          out.issues.push({ at: input.where(key!.pos), message: `${escapeBytes(key!.text)} = has no value on its line: getltscfg takes the next word, "${escapeBytes(tok.text, 40)}", as its value` });
         }
-        section!.tuples.push({ key: key!.text, value: tok.text, at: input.where(key!.pos) });
+        section!.tuples.push({ key: key!.text, value: tok.text, pos: key!.pos });
         return (state = 'inSection'), true;
     }
   }

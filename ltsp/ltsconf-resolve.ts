@@ -46,14 +46,17 @@ const upper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase()
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const utf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
-export function resolveSections(sections: readonly Section[], client: ClientIdentity): Resolution {
+export function resolveSections(sections: readonly Section[], client: ClientIdentity, where: (pos: number) => Where): Resolution {
   const issues: Issue[] = [];
+  const lowerNames = sections.map((s) => lower(s.name));
   const firstByName = new Map<string, number>();
-  sections.forEach((s, i) => {
-    if (!firstByName.has(lower(s.name))) firstByName.set(lower(s.name), i);
+  lowerNames.forEach((name, i) => {
+    if (!firstByName.has(name)) firstByName.set(name, i);
   });
   const findExact = (name: string): number => firstByName.get(lower(name)) ?? -1;
-  const findGlob = (id: string): number => sections.findIndex((s) => lower(s.name) !== lower(id) && fnmatch(s.name, id));
+  // A name without *, ?, [ or \ matches by fnmatch only what it equals, which is not a glob match.
+  const globs = lowerNames.flatMap((name, i) => (/[*?[\\]/.test(name) ? [i] : []));
+  const findGlob = (id: string): number => globs.find((i) => lowerNames[i] !== lower(id) && fnmatch(sections[i]!.name, id)) ?? -1;
   const likes = (i: number): { target: number; tuple: Section['tuples'][number] }[] =>
     sections[i]!.tuples.filter((t) => lower(t.key) === 'like').map((tuple) => ({ target: findExact(tuple.value), tuple }));
 
@@ -84,47 +87,49 @@ export function resolveSections(sections: readonly Section[], client: ClientIden
   }
   const byDefault = findExact('default');
   if (byDefault !== -1 && !inChain.has(byDefault) && likes(byDefault).length > 0) {
-    issues.push({ at: likes(byDefault)[0]!.tuple.at, message: 'LIKE in [Default] is ignored: getltscfg adds [Default] last and follows no LIKE after it (getltscfg.c:493)' });
+    issues.push({ at: where(likes(byDefault)[0]!.tuple.pos), message: 'LIKE in [Default] is ignored: getltscfg adds [Default] last and follows no LIKE after it (getltscfg.c:493)' });
   }
   add(byDefault);
 
   for (const i of chain) {
     for (const { target, tuple } of likes(i)) {
-      if (target === -1) issues.push({ at: tuple.at, message: `LIKE = ${escapeBytes(tuple.value)}: no section has that name, so nothing is added` });
+      if (target === -1) issues.push({ at: where(tuple.pos), message: `LIKE = ${escapeBytes(tuple.value)}: no section has that name, so nothing is added` });
     }
   }
   const loop = findLikeLoop(chain, likes);
   if (loop) {
     const path = loop.map((i) => `[${escapeBytes(sections[i]!.name)}]`).join(' -> ');
     issues.push({
-      at: sections[loop[0]!]!.at,
+      at: where(sections[loop[0]!]!.pos),
       message: `LIKE loop ${path}: getltscfg follows LIKE with no loop check and never finishes, so this client would hang at boot (getltscfg.c:462-472); here each section counts once`,
     });
   }
   sections.forEach((s, i) => {
-    const first = findExact(s.name);
+    const first = firstByName.get(lowerNames[i]!)!;
     if (first !== i) {
-      issues.push({ at: s.at, message: `[${escapeBytes(s.name)}] repeats the section at ${sections[first]!.at.file} line ${sections[first]!.at.line}: getltscfg uses only the first, so these ${s.tuples.length} line(s) are ignored (getltscfg.c:202)` });
+      const was = where(sections[first]!.pos);
+      issues.push({ at: where(s.pos), message: `[${escapeBytes(s.name)}] repeats the section at ${escapeBytes(was.file)} line ${was.line}: getltscfg uses only the first, so these ${s.tuples.length} line(s) are ignored (getltscfg.c:202)` });
     }
   });
 
   // add_tuple from the tail to the head: a stronger section overwrites a weaker one (getltscfg.c:496-506).
-  const all = new Map<string, ResolvedValue>();
+  const all = new Map<string, { value: string; pos: number; section: string }>();
   for (const i of [...chain].reverse()) {
     for (const t of sections[i]!.tuples) {
-      if (lower(t.key) !== 'like') all.set(upper(t.key), { value: t.value, at: t.at, section: sections[i]!.name });
+      if (lower(t.key) !== 'like') all.set(upper(t.key), { value: t.value, pos: t.pos, section: sections[i]!.name });
     }
   }
   const values = new Map<string, ResolvedValue>();
   for (const [key, v] of all) {
     if (lower(v.value) === 'none') continue;
+    const at = where(v.pos);
     if (!SHELL_NAME.test(key) || v.value.includes('"')) {
       issues.push({
-        at: v.at,
+        at,
         message: `${SHELL_NAME.test(key) ? `the value of ${key} contains a double quote` : `key "${escapeBytes(key)}" is not a shell variable name`}: ltsp_config's \`eval $(getltscfg -a)\` breaks on it (ltsp_config.d/01-getltscfg:3), so the client probably gets none of lts.conf's values`,
       });
     }
-    values.set(utf8(key), { ...v, value: utf8(v.value), section: utf8(v.section) });
+    values.set(utf8(key), { value: utf8(v.value), at, section: utf8(v.section) });
   }
   return { values, chain: chain.map((i) => utf8(sections[i]!.name)), issues };
 }

@@ -71,7 +71,7 @@ export function readLtsConf(opts: ReadLtsConfOptions): LtsConf | undefined {
 export function resolveLtsConf(main: { path: string; bytes: Buffer }, client: ClientIdentity): LtsConf {
   const parsed = parseLtsConfFiles({ path: main.path, bytes: main.bytes, read: 0 }, DISK);
   if (parsed.fatal) return failed(main.path, parsed.files, toIssue(parsed.fatal), parsed.issues.map(toIssue));
-  const resolved = resolveSections(parsed.sections, client);
+  const resolved = resolveSections(parsed.sections, client, parsed.where);
   const issues = [...parsed.issues, ...resolved.issues].map(toIssue);
   if (main.bytes.includes(0)) issues.unshift({ file: main.path, message: 'the file contains NUL bytes (is it a text file?): getltscfg cuts every word at the first one' });
   return { path: main.path, files: parsed.files, values: resolved.values, chain: resolved.chain, issues: capIssues(issues), failed: false };
