@@ -91,7 +91,7 @@ export interface LoadSettingsOptions {
   mac?: string | undefined;
   ip?: string | undefined;
   hostname?: string | undefined;
-  /** lts.conf already read by the caller (the bridge reads it once for all its keys); null: none. */
+  /** lts.conf already read (and its issues reported) by the caller, as the bridge does for all its keys; null: none. */
   ltsConf?: LtsConf | null;
 }
 
@@ -135,8 +135,9 @@ function describeValue(v: unknown): string {
 export function loadSettings(opts: LoadSettingsOptions): { settings: Settings; warnings: SettingWarning[] } {
   const settings: Settings = { ...DEFAULT_SETTINGS, weights: new Map() };
   const warnings: SettingWarning[] = [];
+  // lts.conf's own problems are reported by whoever read it: here, or the caller that passed it in.
   const conf = opts.ltsConf !== undefined ? opts.ltsConf : readLtsConf({ path: opts.configPath, client: opts });
-  for (const issue of conf?.issues ?? []) warnings.push({ key: '', value: '', source: 'lts.conf', message: formatIssue(issue) });
+  if (opts.ltsConf === undefined) for (const issue of conf?.issues ?? []) warnings.push({ key: '', value: '', source: 'lts.conf', message: formatIssue(issue) });
   const lookup = settingLookup(opts.env, conf);
   for (const { key, field, parse } of SETTING_KEYS) {
     const found = lookup(key);
