@@ -130,7 +130,8 @@ export function lineAt(file: InputFile, offset: number): number {
   let starts = lineStarts.get(file);
   if (!starts) {
     starts = [0];
-    for (let i = file.bytes.indexOf(0x0a); i !== -1; i = file.bytes.indexOf(0x0a, i + 1)) starts.push(i + 1);
+    const text = file.bytes.toString('latin1');
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
     lineStarts.set(file, starts);
   }
   let lo = 0;
@@ -283,7 +284,7 @@ export class Lexer {
     let end = from;
     for (;;) {
       re.lastIndex = end;
-      re.exec(this.input.text);
+      re.test(this.input.text); // test(), not exec(): no match array per token
       end = re.lastIndex;
       if (end < this.input.length || !this.input.has(end, tokenStart)) return end;
     }
