@@ -146,6 +146,16 @@ test('nothing configured at all: exit 4, a clear error, nothing on stdout; SERVE
   assert.is(boot.stdout, `${fleet.address(2)}\n`);
 });
 
+test('an include getltscfg crashes on (a missing file): no lts.conf value, as on the client; one clear warning; SERVER still printed', async () => {
+  await fleet.start(2, { ad: idle(2) });
+  await fleet.start(3, { ad: idle(3) });
+  const path = conf(`[Default]\nLDM_BALANCE_SERVERS = ${fleet.address(3)}\ninclude ${join(dir, 'no-such.conf')}\n[tc]\nX = 1\n`);
+  const r = await run(['--config', path], cleanEnv({ SERVER: fleet.address(2) }));
+  assert.is(r.stdout, `${fleet.address(2)}\n`);
+  assert.is(r.code, 5);
+  assert.match(r.stderr, new RegExp(`^<4>${path} line 3: include .*no-such\\.conf: cannot be opened \\(ENOENT\\), and getltscfg then calls fclose\\(NULL\\) and crashes, printing nothing .*; no lts\\.conf value is used\n`));
+});
+
 test('flags: --servers overrides the configured list, --algorithm, --timeout; bad flags exit 2', async () => {
   await fleet.start(2, { ad: idle(2) });
   await fleet.start(3, { ad: loadedAd(3, 1.5) });
