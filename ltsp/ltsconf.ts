@@ -24,7 +24,10 @@ export type { ClientIdentity, ResolvedValue } from './ltsconf-resolve.ts';
 
 /** Where LTSP 5 clients find lts.conf (the chroot's /etc, filled at boot). */
 export const DEFAULT_LTS_CONF_PATH = '/etc/lts.conf';
-/** Per file (the main one and each include); far above any real lts.conf. */
+/**
+ * For the main file and its includes together (the cap a single lts.conf had before includes were
+ * read); far above any real lts.conf, and it bounds the time get_hosts spends here.
+ */
 export const MAX_LTS_CONF_BYTES = 256 * 1024;
 /** A garbage file must not flood the journal: this many issues, then one line with the count. */
 export const MAX_REPORTED_ISSUES = 20;
@@ -69,7 +72,7 @@ export function readLtsConf(opts: ReadLtsConfOptions): LtsConf | undefined {
 
 /** The resolution of a main file already in memory (its includes are read from disk). */
 export function resolveLtsConf(main: { path: string; bytes: Buffer }, client: ClientIdentity): LtsConf {
-  const parsed = parseLtsConfFiles({ path: main.path, bytes: main.bytes, read: 0 }, DISK);
+  const parsed = parseLtsConfFiles({ path: main.path, bytes: main.bytes, read: 0 }, disk(MAX_LTS_CONF_BYTES - main.bytes.length));
   if (parsed.fatal) return failed(main.path, parsed.files, toIssue(parsed.fatal), parsed.issues.map(toIssue));
   const resolved = resolveSections(parsed.sections, client, parsed.where);
   const issues = [...parsed.issues, ...resolved.issues].map(toIssue);
@@ -101,20 +104,23 @@ export function formatIssue(i: LtsConfIssue): string {
 /** getltscfg runs from / at boot: a relative include is relative to /. */
 const absolute = (path: string): string => (isAbsolute(path) ? path : resolve('/', path));
 
-function loadFile(path: string): InputFile & { missing?: boolean } {
+function loadFile(path: string, limit = MAX_LTS_CONF_BYTES): InputFile & { missing?: boolean } {
   try {
-    return { path, bytes: readFileCapped(path, MAX_LTS_CONF_BYTES), read: 0 };
+    return { path, bytes: readFileCapped(path, limit), read: 0 };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     let why = (err as Error).message;
-    if (err instanceof FileTooLargeError) why = `larger than ${MAX_LTS_CONF_BYTES} bytes, more than ltsp-balance reads`;
+    if (err instanceof FileTooLargeError) {
+      why = limit === MAX_LTS_CONF_BYTES ? `larger than ${MAX_LTS_CONF_BYTES} bytes, more than ltsp-balance reads` : `with the files read before it, larger than ${MAX_LTS_CONF_BYTES} bytes, more than ltsp-balance reads`;
+    }
     else if (err instanceof FileTypeError) why = 'a FIFO or a socket, not a file';
     else if (code === 'EISDIR') why = 'a directory';
     return { path, bytes: Buffer.alloc(0), read: 0, unreadable: why, missing: code === 'ENOENT' };
   }
 }
 
-const DISK: FileAccess = {
+/** The disk, for includes: `budget` bytes left of MAX_LTS_CONF_BYTES for all files together. */
+const disk = (budget: number): FileAccess => ({
   opens(path) {
     let fd: number;
     try {
@@ -139,7 +145,8 @@ const DISK: FileAccess = {
     }
   },
   load(path) {
-    const file = loadFile(absolute(path));
+    const file = loadFile(absolute(path), Math.max(0, budget));
+    budget -= file.bytes.length;
     return { ...file, path };
   },
-};
+});

@@ -242,13 +242,20 @@ test('include of a directory: flex fails when it reads it ("input in flex scanne
   assert.match(messages(conf)[0]!, /line 3: .*adir: a directory; flex stops/);
 });
 
-test(`include of a huge file: refused past ${MAX_LTS_CONF_BYTES} bytes per file, never read whole`, () => {
+test(`include of a huge file: refused past ${MAX_LTS_CONF_BYTES} bytes for all files together, never read whole`, () => {
   const huge = file(Buffer.alloc(MAX_LTS_CONF_BYTES + 1, 0x41));
   const conf = read(`[Default]\nX = 0\ninclude ${huge}\n`);
   assert.is(conf.failed, true);
   assert.match(messages(conf)[0]!, /larger than 262144 bytes/);
   const zero = read(`[Default]\nX = 0\ninclude /dev/zero\n`);
   assert.is(zero.failed, true);
+  // Two files of 150 KiB each: fine alone, over the cap together.
+  const second = file(`#${'x'.repeat(150 * 1024)}\n[b]\nB = 1\n`);
+  const first = file(`[a]\nA = 1\n#${'x'.repeat(150 * 1024)}\ninclude ${second}\n`);
+  assert.is(read(`[Default]\nX = 0\ninclude ${second}\n`).failed, false);
+  const both = read(`[Default]\nX = 0\ninclude ${first}\n`);
+  assert.is(both.failed, true);
+  assert.match(messages(both)[0]!, /with the files read before it, larger than 262144 bytes/);
 });
 
 // --- hostile input ---
