@@ -38,6 +38,8 @@ export interface InputFile {
   read: number;
   /** Why the file cannot be read (a directory, past our size cap): flex fails when it gets there. */
   unreadable?: string;
+  /** `unreadable` is our cap, not a failure getltscfg would have. */
+  pastOurCap?: boolean;
 }
 
 interface Block {

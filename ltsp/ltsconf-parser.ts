@@ -116,7 +116,7 @@ export function parseLtsConfFiles(main: InputFile, access: FileAccess): ParsedCo
     if (/\S/.test(pending)) {
       out.issues.push({
         at,
-        message: `${path} is read after the lines that follow this include (at the end of flex's 8 KiB buffer), not in their place: its first lines belong to the section open there (getltscfg.c:660)`,
+        message: `${path} is read after the lines that follow this include (at the end of flex's 8 KiB buffer), not in their place: its lines before its first [Section] join the section open there (getltscfg.c:660)`,
       });
     }
     includedAt.set(next, at);
@@ -132,7 +132,10 @@ export function parseLtsConfFiles(main: InputFile, access: FileAccess): ParsedCo
       break;
     }
     if (input.failed) {
-      out.fatal = { at: includedAt.get(input.failed) ?? input.where(tok.pos), message: `${escapeBytes(input.failed.path)}: ${input.failed.unreadable}; flex stops with "input in flex scanner failed" and getltscfg prints nothing` };
+      const consequence = input.failed.pastOurCap
+        ? 'ltsp-balance does not read on, so it cannot know what getltscfg gives this client'
+        : 'flex stops with "input in flex scanner failed" and getltscfg prints nothing';
+      out.fatal = { at: includedAt.get(input.failed) ?? input.where(tok.pos), message: `${escapeBytes(input.failed.path)}: ${input.failed.unreadable}; ${consequence}` };
       break;
     }
     const ok = step(tok);

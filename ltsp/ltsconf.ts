@@ -115,7 +115,7 @@ function loadFile(path: string, limit = MAX_LTS_CONF_BYTES): InputFile & { missi
     }
     else if (err instanceof FileTypeError) why = 'a FIFO or a socket, not a file';
     else if (code === 'EISDIR') why = 'a directory';
-    return { path, bytes: Buffer.alloc(0), read: 0, unreadable: why, missing: code === 'ENOENT' };
+    return { path, bytes: Buffer.alloc(0), read: 0, unreadable: why, pastOurCap: err instanceof FileTooLargeError, missing: code === 'ENOENT' };
   }
 }
 
