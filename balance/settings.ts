@@ -185,5 +185,7 @@ export function settingLookup(env: NodeJS.ProcessEnv, conf: LtsConf | null | und
 export function formatWarning(w: SettingWarning): string {
   if (w.source === 'lts.conf' && !w.key) return w.message; // already "file line N: message"
   const where = w.source === 'environment' ? 'environment' : `${w.source}${w.line ? ` line ${w.line}` : ''}`;
-  return w.key ? `${where}: ${w.key}=${JSON.stringify(w.value)} ${w.message}` : `${where}: ${w.message}`;
+  // A value from a garbage file is shown escaped: never raw bytes, never a character the terminal interprets.
+  const value = JSON.stringify(w.value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return w.key ? `${where}: ${w.key}=${value} ${w.message}` : `${where}: ${w.message}`;
 }

@@ -152,6 +152,13 @@ test('lts.conf problems come first, as one warning each naming file and line; wh
   assert.is(warnings.length, 2);
 });
 
+test('a garbage value is shown escaped in its warning: printable ASCII only', () => {
+  const { warnings } = load({ LDM_BALANCE_ALGORITHM: 'b\u00e9st\u001b[2J\ufffd' });
+  const line = formatWarning(warnings[0]!);
+  assert.ok(line.startsWith('environment: LDM_BALANCE_ALGORITHM="b\\u00e9st\\u001b[2J\\ufffd" is not one of '), line);
+  assert.not.match(line, /[^\x20-\x7e]/);
+});
+
 test('the default path being absent is not worth a warning', () => {
   const { warnings } = loadSettings({ env: {} });
   // /etc/lts.conf does not exist on a development machine; if it does, its problems are real warnings
