@@ -162,13 +162,13 @@ const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
 const isCSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 /** A C string: everything up to the first NUL. */
-export const cString = (s: string): string => {
+const cString = (s: string): string => {
   const nul = s.indexOf('\0');
   return nul === -1 ? s : s.slice(0, nul);
 };
 
 /** lexer.l trim(): C isspace() off both ends. */
-export function cTrim(s: string): string {
+function cTrim(s: string): string {
   let a = 0;
   let b = s.length;
   while (a < b && isCSpace(s.charCodeAt(a))) a++;
