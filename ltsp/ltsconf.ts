@@ -8,9 +8,9 @@
  * itself crashes, hangs or prints nothing (a missing include, a FIFO), the client gets no lts.conf
  * values at all, and so do we (`failed`), with the reason.
  *
- * The files come from the server over TFTP and may be anything: they are read with one cap for all of them together, at most
- * MAX_FILE_INCLUDES files are opened (getltscfg's own limit), and at most MAX_REPORTED_ISSUES issues
- * are reported, then a count.
+ * The files come from the server over TFTP and may be anything: one size cap covers all of them
+ * together, at most MAX_FILE_INCLUDES files are opened (getltscfg's own limit), and at most
+ * MAX_REPORTED_ISSUES issues are reported, then a count.
  */
 import { constants, closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
