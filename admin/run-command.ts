@@ -3,7 +3,7 @@
  * Output is capped: a command that floods its pipe is killed rather than filling our memory.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { FleetCommandError } from './errors.ts';
+import { FleetCommandError } from '../testing/fleet/errors.ts';
 
 export interface CommandResult {
   status: number | null;

@@ -11,7 +11,7 @@
  */
 import { mustRun, runCommand, type CommandOptions, type CommandResult } from '../../admin/run-command.ts';
 import { cleanupLeftovers, forgetNamespace, NAMESPACE_PREFIX, registerNamespace, removeNamespacesSync } from './cleanup.ts';
-import { FleetArgumentError, FleetTimeoutError, NetemUnavailableError, NotRootError } from '../../admin/errors.ts';
+import { FleetArgumentError, FleetTimeoutError, NetemUnavailableError, NotRootError } from './errors.ts';
 import { BLACKHOLE_DEV, BLACKHOLE_PEER, bpfLossCommands, checkFault, netemArgs, type LinkFault } from './link-faults.ts';
 import { ManagedProcess } from './process.ts';
 

@@ -24,7 +24,7 @@ export async function loadBackend(spec: BackendSpec): Promise<Backend> {
     case 'local':
       return new (await import('./local.ts')).LocalBackend(spec.passwdFile, spec.groupFile);
     case 'blocking':
-      return new (await import('./blocking.ts')).BlockingBackend(spec.blockMs, spec.password);
+      return new (await import('../../testing/winbind-pool/blocking-backend.ts')).BlockingBackend(spec.blockMs, spec.password);
   }
 }
 

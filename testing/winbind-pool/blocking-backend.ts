@@ -6,9 +6,9 @@
  * A name of the form `block-<ms>` blocks for that long instead; a name starting with `missing` is
  * not found; `auth` succeeds only with the configured password.
  */
-import { DeniedError, NotFoundError } from '../errors.ts';
-import type { AuthResult, Group, GroupsResult, Passwd } from '../protocol.ts';
-import type { Backend } from './backend.ts';
+import { DeniedError, NotFoundError } from '../../winbind-pool/errors.ts';
+import type { AuthResult, Group, GroupsResult, Passwd } from '../../winbind-pool/protocol.ts';
+import type { Backend } from '../../winbind-pool/backends/backend.ts';
 
 const MAX_BLOCK_MS = 600_000;
 const SYNTHETIC_ID = 10_000;
