@@ -5,6 +5,8 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { describeError } from '../shared/errors.ts';
+import { stopSignal } from '../shared/daemon-lifecycle.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 import { listenFds } from '../shared/listen-fds.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
 import { readConfigFile } from './config-file.ts';
@@ -145,34 +147,31 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const onHup = () => void reload();
   const onUsr1 = () => logInfo(`status: ${formatStatus(report()).trim().replace(/\s*\n/g, '; ').replace(/ {2,}/g, ' ')}`);
 
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGTERM', onTerm).off('SIGINT', onInt).off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
-      sampler.stop();
-      clearInterval(summaryTimer);
-      status?.close();
-      listeners.udp.close();
-      // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
-      const force = setTimeout(() => {
-        for (const socket of tcp.open) socket.destroy();
-      }, settings.writeTimeoutMs + 1000);
-      tcp.server.close(() => {
-        clearTimeout(force);
-        throttled.flush();
-        logInfo(`stopped after ${counters.udpServed} UDP and ${counters.tcpServed} TCP answers`);
-        resolve(0);
-      });
-      // Logged once the listeners are closed: whoever reads this line gets "connection refused".
-      logInfo(`${signal}: no new queries; finishing ${tcp.open.size} open TCP connection(s)`);
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm).on('SIGINT', onInt).on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
-    // Announced only now: whoever waits for this line may signal us at once, and a SIGTERM that came
-    // before the handlers would kill the daemon without draining.
-    logInfo(
-      `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
-        (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
-    );
-  });
+  process.on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
+  const stop = stopSignal();
+  // Announced only now: whoever waits for this line may signal us at once, and a SIGTERM that came
+  // before the handlers would kill the daemon without draining.
+  logInfo(
+    `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
+      (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
+  );
+  const signal = await stop.received;
+  process.off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
+  sampler.stop();
+  clearInterval(summaryTimer);
+  status?.close();
+  listeners.udp.close();
+  // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
+  const force = setTimeout(() => {
+    for (const socket of tcp.open) socket.destroy();
+  }, settings.writeTimeoutMs + 1000);
+  const closed = new Promise<void>((resolve) => tcp.server.close(() => resolve()));
+  // Logged once the listeners are closed: whoever reads this line gets "connection refused".
+  logInfo(`${signal}: no new queries; finishing ${tcp.open.size} open TCP connection(s)`);
+  await closed;
+  clearTimeout(force);
+  stop.dispose();
+  throttled.flush();
+  logInfo(`stopped after ${counters.udpServed} UDP and ${counters.tcpServed} TCP answers`);
+  return EXIT.ok;
 }

@@ -38,13 +38,3 @@ export class BindError extends BalanceError {
     super('ERR_BIND', message, options);
   }
 }
-
-/** `status` could not reach a running daemon's status socket. */
-export class StatusUnreachableError extends BalanceError {
-  constructor(readonly path: string, options: { cause?: unknown } = {}) {
-    super('ERR_STATUS_UNREACHABLE', `no advertise daemon answers on ${path} (is it running? see --status-socket)`, {
-      ...options,
-      exitCode: 3,
-    });
-  }
-}

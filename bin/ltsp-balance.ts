@@ -1,44 +1,24 @@
 /**
- * ltsp-balance: the umbrella command.
- *   ltsp-balance demo                 a loopback fleet, get_hosts --explain, the chooser (no root)
+ * ltsp-balance: the administrator's command.
  *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
  *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
  *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
- *   ltsp-balance netns-cleanup        delete network namespaces left by a killed fleet test run
- * Unambiguous prefixes work (`up` for update-sshkeys); a typo gets a "did you mean".
- * Exit codes: 0 ok, 1 failure, 2 usage or config error, 3 update-sshkeys: file written but some
- * server gave no key (admin/README.md).
+ * Only `storm` may be abbreviated (it only reads); the others write, so `instal` is an unknown command,
+ * with a "did you mean". The demo is `npm run demo` in the source tree (README), the test harness's
+ * namespace cleanup `npm run netns-cleanup`: neither ships. Exit codes: shared/exit-codes.ts (top
+ * README); update-sshkeys exits 5 (partial) when the file was written but some server gave no key.
  */
 import { Command } from 'commander';
-import { runProgram, type ActionRunner } from '../shared/cli.ts';
-import { UsageError } from '../shared/errors.ts';
+import { readOnly, runProgram, type ActionRunner } from '../shared/program.ts';
+import { EXIT } from '../shared/exit-codes.ts';
+import { flagValue } from '../shared/options.ts';
+import { STORM, UPDATE_SSHKEYS } from '../shared/option-table.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function positiveInt(name: string, raw: string, max: number): number {
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new UsageError(`${name} must be a whole number 1..${max}, got ${JSON.stringify(raw)}`);
-  return Number(raw);
-}
-
 function buildProgram(run: ActionRunner): Command {
   const program = new Command('ltsp-balance')
-    .description('ltsp-balance: install, host keys, and a demonstration fleet')
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
-    .showSuggestionAfterError(true);
-
-  program
-    .command('demo')
-    .description('start a loopback fleet (127.0.0.2-5), run get_hosts --explain, show the chooser; no root needed')
-    .option('--port <n>', 'unprivileged port for the demo daemons', '3777')
-    .option('--no-chooser', 'do not run the interactive chooser even on a terminal')
-    .action((opts: { port: string; chooser: boolean }) =>
-      run(async () => {
-        const port = positiveInt('--port', opts.port, 65_535);
-        const { runDemo } = await import('../demo/run.ts');
-        return runDemo({ port, chooser: opts.chooser, out: process.stdout });
-      }),
-    );
+    .description('ltsp-balance: install, and ssh host keys of the extra servers');
 
   program
     .command('install')
@@ -56,7 +36,7 @@ function buildProgram(run: ActionRunner): Command {
         if (opts.dryRun) {
           for (const f of result.files) process.stdout.write(`${f.kind === 'symlink' ? `${f.path} -> ${f.target}` : f.path}\n`);
         }
-        return 0;
+        return EXIT.ok;
       }),
     );
 
@@ -68,7 +48,7 @@ function buildProgram(run: ActionRunner): Command {
       run(async () => {
         const { uninstall } = await import('../admin/install/install.ts');
         uninstall(opts.root);
-        return 0;
+        return EXIT.ok;
       }),
     );
 
@@ -77,46 +57,32 @@ function buildProgram(run: ActionRunner): Command {
     .description('ssh-keyscan every server of the extraservers list into a known_hosts file that LTSP merges into the chroots')
     .option('--extraservers <file>', 'list of servers, host[:port] (port of sshd)', '/etc/ltsp/extraservers')
     .option('--output <file>', 'known_hosts file to write', '/etc/ltsp/ssh_known_hosts.auto')
-    .option('--timeout <s>', 'seconds ssh-keyscan waits per server', '5')
+    .option('--timeout <time>', 'how long ssh-keyscan waits per server: 5s, 1m; a bare number is seconds', '5s')
     .action((opts: { extraservers: string; output: string; timeout: string }) =>
       run(async () => {
-        const timeoutSec = positiveInt('--timeout', opts.timeout, 600);
-        const { updateSshKeys, EXIT_SOME_UNREACHABLE } = await import('../admin/host-keys/update-sshkeys.ts');
+        // ssh-keyscan -T takes whole seconds.
+        const timeoutSec = Math.ceil(flagValue(UPDATE_SSHKEYS.timeout, opts.timeout) / 1000);
+        const { updateSshKeys } = await import('../admin/host-keys/update-sshkeys.ts');
         const report = await updateSshKeys({ extraservers: opts.extraservers, output: opts.output, timeoutSec });
-        return report.unreachable.length > 0 ? EXIT_SOME_UNREACHABLE : 0;
+        return report.unreachable.length > 0 ? EXIT.partial : EXIT.ok;
       }),
     );
 
-  program
-    .command('storm')
+  readOnly(program.command('storm'))
     .description("simulate an 8 am login storm on your fleet (from a get_hosts --json survey) and say which algorithm fills it most evenly")
     .option('--survey <file>', 'a get_hosts --json output (default: an example fleet of 30 identical servers)')
-    .option('--clients <n>', 'thin clients logging in', '1400')
-    .option('--minutes <n>', 'length of the storm', '10')
-    .option('--staleness <s>', 'how old a client\'s survey may be, in seconds (the bridge poll or cache age)', '15')
-    .option('--seeds <n>', 'runs per algorithm', '20')
+    .option('--clients <n>', 'thin clients logging in', String(STORM.clients.default))
+    .option('--minutes <n>', 'length of the storm, in minutes', String(STORM.minutes.default))
+    .option('--staleness <time>', 'how old a client\'s survey may be (the bridge poll or cache age): 15s, 1m; a bare number is seconds', '15s')
+    .option('--seeds <n>', 'runs per algorithm', String(STORM.seeds.default))
     .action((opts: { survey?: string; clients: string; minutes: string; staleness: string; seeds: string }) =>
       run(async () => {
-        const clients = positiveInt('--clients', opts.clients, 100_000);
-        const stormSec = positiveInt('--minutes', opts.minutes, 600) * 60;
-        const stalenessSec = positiveInt('--staleness', opts.staleness, 3600);
-        const seeds = positiveInt('--seeds', opts.seeds, 1000);
+        const clients = flagValue(STORM.clients, opts.clients);
+        const stormSec = flagValue(STORM.minutes, opts.minutes) * 60;
+        const stalenessSec = flagValue(STORM.staleness, opts.staleness) / 1000;
+        const seeds = flagValue(STORM.seeds, opts.seeds);
         const { runStormCommand } = await import('../admin/storm/command.ts');
         return runStormCommand({ survey: opts.survey, clients, stormSec, stalenessSec, seeds, write: (t) => void process.stdout.write(t) });
-      }),
-    );
-
-  program
-    .command('netns-cleanup')
-    .description('delete the ltspf* network namespaces of fleet test runs whose process is gone')
-    .option('--all', 'also those of runs still alive')
-    .action((opts: { all?: boolean }) =>
-      run(async () => {
-        const { requireRoot } = await import('../testing/fleet/netns.ts');
-        requireRoot('netns-cleanup');
-        const { cleanupLeftovers } = await import('../testing/fleet/cleanup.ts');
-        for (const ns of cleanupLeftovers({ includeLive: opts.all === true })) process.stdout.write(`${ns}\n`);
-        return 0;
       }),
     );
   return program;

@@ -74,14 +74,6 @@ export function pickQueue(flag: string | undefined, key: string, fallback: strin
   }
 }
 
-/** A decimal number of seconds within range, from a flag (`--name`) or a key. */
-export function parseSeconds(what: string, text: string, min: number, max: number): number {
-  if (!/^\d{1,6}(?:\.\d{1,3})?$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new ConfigError(what, `${what} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(text.slice(0, 40))}`);
-  }
-  return Number(text);
-}
-
 /** A group name (looked up through NSS with getent) or a numeric gid. */
 export function resolveGroup(what: string, text: string): number {
   if (/^\d{1,10}$/.test(text)) return Number(text);

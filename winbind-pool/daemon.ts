@@ -1,12 +1,14 @@
 /**
  * `ltsp-winbind-pool serve`: checks that the backend loads, starts the pool, listens, and on SIGTERM
  * or SIGINT drains (stops accepting, answers what is queued and running, stops the workers) and
- * exits 0. A second signal during the drain ends at once.
+ * resolves with exit code 0, the life every daemon here has (shared/daemon-lifecycle.ts). A second
+ * signal during the drain ends at once.
  */
-import { describeError } from '../shared/errors.ts';
+import { describeError, ConfigError } from '../shared/errors.ts';
+import { stopSignal } from '../shared/daemon-lifecycle.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 import { logError, logInfo } from '../shared/log.ts';
-import { ConfigError } from '../shared/errors.ts';
-import { loadBackend } from './backends/backend.ts';
+import { loadBackend, type BackendLoader } from './backends/backend.ts';
 import { openListener, type ListenOptions } from './listener.ts';
 import { Pool } from './pool.ts';
 import { PoolServer, type ServerLimits } from './server.ts';
@@ -19,33 +21,36 @@ export interface ServeOptions {
   backend: BackendSpec;
   limits: ServerLimits;
   launch: WorkerLaunch;
+  /** The shipped loader unless a testing entry point passes its own (testing/winbind-pool/). */
+  loadBackend?: BackendLoader;
 }
 
-export async function serve(opts: ServeOptions): Promise<void> {
-  // Loading the backend once here turns a missing library or a broken user file into one clear
-  // error at start instead of a crash loop of workers.
+export async function serve(opts: ServeOptions): Promise<number> {
+  const stop = stopSignal();
   try {
-    await loadBackend(opts.backend);
-  } catch (err) {
-    throw err instanceof ConfigError ? err : new ConfigError('backend', `cannot load the ${opts.backend.kind} backend: ${(err as Error).message}`, { cause: err });
-  }
-  // Listen before forking workers: a socket that is taken must not leave workers behind. The pool
-  // is running before the first connection event can be handled.
-  const listening = await openListener(opts.listen);
-  const pool = new Pool(opts.pool, opts.backend, opts.launch);
-  const started = pool.start();
-  const server = new PoolServer(listening.server, pool, opts.limits);
-  listening.server.on('error', (err) => logError(`listening socket: ${err.message}`));
-
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) {
-      logError(`${signal} again: stopping now`);
-      listening.cleanup();
-      await pool.close();
-      process.exit(1);
+    // Loading the backend once here turns a missing library or a broken user file into one clear
+    // error at start instead of a crash loop of workers.
+    try {
+      await (opts.loadBackend ?? loadBackend)(opts.backend);
+    } catch (err) {
+      throw err instanceof ConfigError ? err : new ConfigError('backend', `cannot load the ${opts.backend.kind} backend: ${(err as Error).message}`, { cause: err });
     }
-    stopping = true;
+    // Listen before forking workers: a socket that is taken must not leave workers behind. The pool
+    // is running before the first connection event can be handled.
+    const listening = await openListener(opts.listen);
+    const pool = new Pool(opts.pool, opts.backend, opts.launch);
+    const started = pool.start();
+    const server = new PoolServer(listening.server, pool, opts.limits);
+    listening.server.on('error', (err) => logError(`listening socket: ${err.message}`));
+    const onHup = (): void => logInfo('SIGHUP: nothing to reload (the local backend re-reads its files when they change)');
+    process.on('SIGHUP', onHup);
+
+    await started;
+    const where = listening.activated ? 'the socket passed by systemd' : opts.listen.path;
+    logInfo(`serving on ${where} with the ${opts.backend.kind} backend, ${pool.status().total} worker(s) up`);
+
+    const signal = await stop.received;
+    process.off('SIGHUP', onHup);
     logInfo(`${signal}: draining`);
     try {
       await Promise.all([server.close(), pool.drain()]);
@@ -54,13 +59,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     }
     listening.cleanup();
     logInfo('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGHUP', () => logInfo('SIGHUP: nothing to reload (the local backend re-reads its files when they change)'));
-
-  await started;
-  const where = listening.activated ? 'the socket passed by systemd' : opts.listen.path;
-  logInfo(`serving on ${where} with the ${opts.backend.kind} backend, ${pool.status().total} worker(s) up`);
+    return EXIT.ok;
+  } finally {
+    stop.dispose();
+  }
 }

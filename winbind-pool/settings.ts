@@ -85,27 +85,25 @@ export function poolSettings(partial: Partial<PoolSettings> = {}): PoolSettings 
 }
 
 /** Which backend the workers load, and its options. Sent to each worker when it starts. */
-export type BackendSpec =
-  | { kind: 'winbind'; library: string }
-  | { kind: 'local'; passwdFile: string; groupFile: string | null }
-  | { kind: 'blocking'; blockMs: number; password: string };
+export type ProductBackendSpec = { kind: 'winbind'; library: string } | { kind: 'local'; passwdFile: string; groupFile: string | null };
 
-export const BACKEND_KINDS = ['winbind', 'local', 'blocking'] as const;
+/**
+ * A backend only a testing entry point knows (testing/winbind-pool/: the blocking backend). The
+ * shipped daemon and its workers refuse it: it is never one flag away from production.
+ */
+export type TestBackendSpec = { kind: 'test'; name: string; [option: string]: unknown };
 
-export function backendSpec(kind: string, options: { library?: string; passwdFile?: string; groupFile?: string; blockMs?: number; password?: string } = {}): BackendSpec {
+export type BackendSpec = ProductBackendSpec | TestBackendSpec;
+
+export const BACKEND_KINDS = ['winbind', 'local'] as const;
+
+export function backendSpec(kind: string, options: { library?: string; passwdFile?: string; groupFile?: string } = {}): ProductBackendSpec {
   switch (kind) {
     case 'winbind':
       return { kind, library: options.library ?? 'libwbclient.so.0' };
     case 'local':
       if (!options.passwdFile) throw new ConfigError('passwdFile', 'the local backend needs a passwd file (--passwd-file)');
       return { kind, passwdFile: options.passwdFile, groupFile: options.groupFile ?? null };
-    case 'blocking': {
-      const blockMs = options.blockMs ?? 10;
-      if (!Number.isInteger(blockMs) || blockMs < 0 || blockMs > 600_000) {
-        throw new ConfigError('blockMs', `blockMs must be an integer from 0 to 600000, got ${JSON.stringify(blockMs)}`);
-      }
-      return { kind, blockMs, password: options.password ?? 'secret' };
-    }
     default:
       throw new ConfigError('backend', `backend must be one of ${BACKEND_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }

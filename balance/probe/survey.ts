@@ -16,7 +16,7 @@ import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
 import { errorSummary, SurveyResolveError, SurveyTimeoutError } from '../errors.ts';
 import type { ServerAddress } from '../servers.ts';
-import { fetchOverTcp, TcpAbortedError } from './tcp-fetch.ts';
+import { fetchOverTcp } from './tcp-fetch.ts';
 
 export interface LoginPathResult {
   ok: boolean;
@@ -138,7 +138,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
         }
       },
       (err: unknown) => {
-        if (!(err instanceof TcpAbortedError)) fail(t, err);
+        if (!(err instanceof SurveyTimeoutError)) fail(t, err);
       },
     );
   };
@@ -161,7 +161,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     for (const t of targets) {
       if (t.settled) continue;
       const what = t.report.address === undefined ? 'name not resolved' : t.tcp ? 'no complete answer (UDP silent, TCP unfinished)' : 'no answer';
-      fail(t, new SurveyTimeoutError(timeoutMs, what));
+      fail(t, new SurveyTimeoutError(`${what} within the ${timeoutMs} ms deadline`));
     }
   };
 

@@ -83,7 +83,7 @@ test('as LDM calls it with no server answering: the configured list, never nothi
   const r = await asLdm(cleanEnv({ LDM_BALANCE_SERVERS: servers }));
   assert.equal(r.stdout.trim().split(' ').sort(), [fleet.address(7), fleet.address(8)]);
   const direct = await run([], cleanEnv({ LDM_BALANCE_SERVERS: servers }));
-  assert.is(direct.code, 3);
+  assert.is(direct.code, 9); // unavailable: none answered, the configured list printed
 });
 
 test('settings come from lts.conf when the environment has none; XDMCP prints only the chosen host', async () => {
@@ -116,9 +116,9 @@ test('a garbage environment value: warning, default, host printed', async () => 
   assert.is(r.stderr, '<4>environment: LDM_BALANCE_MAX_RTT_MS="fast" is not a whole number; using 100\n');
 });
 
-test('nothing configured at all: exit 4, a clear error, nothing on stdout; SERVER is the last resort', async () => {
+test('nothing configured at all: exit 10 (not found), a clear error, nothing on stdout; SERVER is the last resort', async () => {
   const none = await run([], cleanEnv());
-  assert.is(none.code, 4);
+  assert.is(none.code, 10);
   assert.is(none.stdout, '');
   assert.match(none.stderr, /ERR_NO_SERVERS/);
   await fleet.start(2, { ad: idle(2) });
@@ -201,7 +201,7 @@ test('a fresh survey cache is used instead of querying; a stale one is not', asy
   writeFileSync(cache, '{"format":"ltsp-balance-survey/1","writtenAtMs":');
   const corrupt = await run([], env);
   assert.match(corrupt.stderr, /^<4>survey cache not used: .*survey\.json: .*JSON/);
-  assert.is(corrupt.code, 3); // the servers of this test are not running: surveyed, none answered
+  assert.is(corrupt.code, 9); // the servers of this test are not running: surveyed, none answered
 });
 
 test('loadbalancer: the central balancer\'s answer over HTTP, the local choice when it is silent', async () => {
