@@ -29,7 +29,4 @@ export async function drive(send: (i: number) => Promise<unknown>, total: number
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-export function table(rows: (string | number)[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ')).join('\n');
-}
+export { table } from '../lib/table.ts';
