@@ -2,8 +2,8 @@
  * bin/get_hosts.ts as LDM and people run it: a real process against real servers on loopback.
  */
 import { test } from 'uvu';
+import { runProcess, type ProcessResult } from '../../testing/helpers/process.ts';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -34,25 +34,10 @@ function conf(text: string): string {
   return path;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessResult;
 
 function run(args: string[], env: NodeJS.ProcessEnv, command = process.execPath, fullArgs?: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, fullArgs ?? ['--import', 'tsx', 'bin/get_hosts.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(command, fullArgs ?? ['--import', 'tsx', 'bin/get_hosts.ts', ...args], { cwd: root, env, timeoutMs: 20_000 });
 }
 
 /** Exactly how LDM's screen script uses it: command substitution in sh, no arguments. */

@@ -1,21 +1,19 @@
 /** Shared helpers of the winbind-pool tests (not a test file itself). */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { runProcess, type ProcessResult } from '../helpers/process.ts';
+import { eventually } from '../helpers/wait.ts';
 import { fileURLToPath } from 'node:url';
 import { Pool } from '../../winbind-pool/pool.ts';
 import { poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
 import type { WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
 import { blockingSpec } from './blocking-backend.ts';
 
-/** Polls `cond` every 20 ms; throws with `what` if it is still false after `timeoutMs`. */
+/** Waits until `cond` holds; throws naming `what` after `timeoutMs` (testing/helpers/wait.ts). */
 export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+  await eventually(cond, timeoutMs, what);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../helpers/wait.ts';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -118,14 +116,6 @@ export async function startDaemon(args: string[], opts: { prefix?: string[]; env
 }
 
 /** Runs `ltsp-winbind-pool ARGS` with `input` on stdin; resolves with its exit code and output. */
-export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(input);
-  });
+export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<ProcessResult> {
+  return runProcess(process.execPath, [...BIN, ...args], { cwd: ROOT, env, input });
 }
