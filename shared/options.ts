@@ -78,7 +78,7 @@ export function parseDuration(raw: string, spec: Pick<ValueSpec, 'min' | 'max' |
   const ms = Number(m[1]) * UNIT_MS[(m[2] ?? spec.bareUnit) as keyof typeof UNIT_MS];
   const whole = Math.round(ms);
   if (Math.abs(ms - whole) > 1e-6) return fail(`must be a whole number of milliseconds, got ${show(raw)}`);
-  if ((spec.min !== undefined && whole < spec.min) || (spec.max !== undefined && whole > spec.max)) return fail(`must be ${range}, got ${show(raw)}`);
+  if ((spec.min !== undefined && whole < spec.min) || (spec.max !== undefined && whole > spec.max)) return fail(`must be a duration ${range}, got ${show(raw)}`);
   return { ok: whole };
 }
 
