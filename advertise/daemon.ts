@@ -5,6 +5,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { describeError } from '../shared/errors.ts';
+import { isMissing } from './sampler.ts';
 import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { listenFds } from '../shared/listen-fds.ts';
@@ -53,7 +54,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     onError(source, err, repeated) {
       counters.sourceErrors++;
       const fallback =
-        source === 'utmp' && (err as { code?: string }).code === 'ERR_SOURCE_MISSING' ? 'counting no sessions' : 'serving its last good values';
+        source === 'utmp' && isMissing(err) ? 'counting no sessions' : 'serving its last good values';
       if (!repeated) logWarning(`cannot read ${source}: ${describeError(err)}; ${fallback}`);
       else throttled.count('warning', `${source} still unreadable (${describeError(err)})`);
     },
