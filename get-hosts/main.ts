@@ -12,7 +12,7 @@ import { logError, logWarning } from '../shared/log.ts';
 import { readSurveyCache } from '../balance/cache.ts';
 import { decide, type LoadBalancerAnswer } from '../balance/decide/decide.ts';
 import { discoverServers } from '../balance/probe/discover.ts';
-import { NoServersError } from '../balance/errors.ts';
+import { errorSummary, LoadBalancerError, NoServersError, SurveyTimeoutError } from '../balance/errors.ts';
 import { explanation, formatExplanation, type ExplainContext } from './explain.ts';
 import { hostList } from './host-list.ts';
 import { localIdentity, normalizeMac } from '../ltsp/identity.ts';
@@ -151,7 +151,7 @@ async function gather(settings: Settings, deadline: Deadline, onReport: (r: Serv
   const boot: ServerAddress | undefined = settings.bootServer ? { host: settings.bootServer, port: ADVERTISE_PORT } : undefined;
   if (settings.discover) {
     const found = await discoverServers({ timeoutMs: deadline.remaining(), signal: deadline.signal });
-    if (boot && !found.some((r) => r.server.host === boot.host)) found.push({ server: boot, reachable: false, error: { code: 'ERR_SURVEY_TIMEOUT', message: 'did not answer the discovery broadcast' } });
+    if (boot && !found.some((r) => r.server.host === boot.host)) found.push({ server: boot, reachable: false, error: errorSummary(new SurveyTimeoutError('did not answer the discovery broadcast')) });
     if (found.length > 0) return { reports: found, source: 'discovery' };
   } else if (boot) {
     return { reports: await surveyServers([boot], { timeoutMs: deadline.remaining(), onReport, signal: deadline.signal }), source: 'survey' };
@@ -160,7 +160,7 @@ async function gather(settings: Settings, deadline: Deadline, onReport: (r: Serv
 }
 
 function startLoadBalancer(settings: Settings, deadline: Deadline): Promise<LoadBalancerAnswer> {
-  if (!settings.loadBalancer) return Promise.resolve({ error: { code: 'ERR_LOADBALANCER', message: 'LDM_BALANCE_LOADBALANCER is not set' } });
+  if (!settings.loadBalancer) return Promise.resolve({ error: errorSummary(new LoadBalancerError('LDM_BALANCE_LOADBALANCER is not set')) });
   return askLoadBalancer(settings.loadBalancer, deadline.signal);
 }
 
