@@ -9,6 +9,7 @@
  * here: it drops datagrams that arrive while no recv() is pending, and 30 answers arrive at once.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { unmapIPv4 } from '../../shared/net/address.ts';
 import { isIP } from 'node:net';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
 import { WireSyntaxError } from '../../shared/wire/errors.ts';
@@ -192,7 +193,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.5`) and plain IPv4 are the same peer. */
 function peerKey(address: string, port: number): string {
-  return `${address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase()}|${port}`;
+  return `${unmapIPv4(address).toLowerCase()}|${port}`;
 }
 
 function round(ms: number | undefined): number | undefined {

@@ -86,9 +86,9 @@ test('bad lists are refused with the line, and the output file is left alone', a
   writeFileSync(out, 'previous\n');
   const cases: Array<[string, RegExp]> = [
     ['10.77.0.2\n-oProxyCommand=touch_/tmp/x\n', /:2: "-oProxyCommand=touch_\/tmp\/x" is not a host name/],
-    ['10.77.0.2:99999\n', /:1: .*port must be 1\.\.65535/],
+    ['10.77.0.2:99999\n', /:1: .*invalid port "99999" \(1\.\.65535\)/],
     ['host:22:33\n', /:1: .*too many colons/],
-    ['host:2x\n', /:1: .*port must be a number/],
+    ['host:2x\n', /:1: .*invalid port "2x"/],
     ['x'.repeat(MAX_EXTRASERVERS_BYTES + 1), /larger than 65536 bytes/],
   ];
   for (const [text, message] of cases) {
