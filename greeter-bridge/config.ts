@@ -5,6 +5,8 @@
  * unlike get_hosts, the bridge is a daemon an administrator starts and can fix.
  */
 import { execFileSync } from 'node:child_process';
+import { flagValue } from '../shared/options.ts';
+import { BRIDGE } from '../shared/option-table.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { localIdentity } from '../ltsp/identity.ts';
 import { MAX_LTS_CONF_BYTES, parseLtsConf, resolveForClient } from '../ltsp/ltsconf.ts';
@@ -90,8 +92,8 @@ export function resolveGroup(what: string, text: string): number {
 /** The snapshot queue's size: defaults fitted to the kernel, explicit values checked against it. */
 export function snapshotQueueSize(limits: KernelLimits, flags: { msgsize?: string; maxmsgs?: string }, queue: string): QueueSize {
   const size = {
-    maxMessages: flags.maxmsgs === undefined ? Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax) : wholeNumber('--maxmsgs', flags.maxmsgs, 1),
-    messageSize: flags.msgsize === undefined ? Math.min(DEFAULT_MESSAGE_SIZE, limits.msgsizeMax) : wholeNumber('--msgsize', flags.msgsize, 1),
+    maxMessages: flags.maxmsgs === undefined ? Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax) : flagValue(BRIDGE.maxmsgs, flags.maxmsgs),
+    messageSize: flags.msgsize === undefined ? Math.min(DEFAULT_MESSAGE_SIZE, limits.msgsizeMax) : flagValue(BRIDGE.msgsize, flags.msgsize),
   };
   if (size.messageSize < MIN_MESSAGE_SIZE) {
     const why = flags.msgsize === undefined ? `fs.mqueue.msgsize_max is ${limits.msgsizeMax}` : `--msgsize is ${size.messageSize}`;
@@ -103,9 +105,4 @@ export function snapshotQueueSize(limits: KernelLimits, flags: { msgsize?: strin
 
 export function choiceQueueSize(limits: KernelLimits): QueueSize {
   return { maxMessages: Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax), messageSize: Math.min(CHOICE_MESSAGE_SIZE, limits.msgsizeMax) };
-}
-
-function wholeNumber(what: string, text: string, min: number): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) < min) throw new ConfigError(what, `${what} must be a whole number >= ${min}, got ${JSON.stringify(text.slice(0, 40))}`);
-  return Number(text);
 }
