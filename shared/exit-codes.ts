@@ -35,5 +35,3 @@ export const EXIT = {
   /** No such user, group or server to offer (PAM_USER_UNKNOWN). */
   notFound: 10,
 } as const;
-
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
