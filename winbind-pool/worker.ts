@@ -39,8 +39,8 @@ export async function runWorker(load: BackendLoader = loadBackend): Promise<void
   const deathSignal = dieWithParent();
   // Ctrl-C in a terminal reaches the whole process group: the daemon decides when workers go.
   process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => process.exit(0));
-  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(EXIT.ok));
+  process.on('disconnect', () => process.exit(EXIT.ok));
 
   let backend: Backend | undefined;
   process.on('message', async (raw: ToWorker) => {
