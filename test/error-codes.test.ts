@@ -30,6 +30,11 @@ for (const f of sources) {
   }
   for (const m of text.matchAll(/super\(\s*'(ERR_[A-Z0-9_]+)'/g)) classes.set(m[1]!, [...(classes.get(m[1]!) ?? []), relative(root, f)]);
 }
+/** `new SomeError('ERR_…'`: a class that takes its code from the caller, i.e. several codes for one class. */
+const codeFromCaller: string[] = [];
+for (const f of sources) {
+  for (const m of readFileSync(f, 'utf8').matchAll(/new [A-Z]\w*\(\s*'(ERR_[A-Z0-9_]+)'/g)) codeFromCaller.push(`${relative(root, f)}: ${m[1]}`);
+}
 const inDocs = new Set<string>();
 for (const f of readmes) for (const m of readFileSync(f, 'utf8').matchAll(/\b(ERR_[A-Z0-9_]+)\b(?!\*)/g)) inDocs.add(m[1]!);
 
@@ -47,8 +52,9 @@ test('every error code a README names still exists in the tree', () => {
   assert.equal([...inDocs].filter((c) => !inCode.has(c)).sort(), []);
 });
 
-test('one class per code', () => {
+test('one class per code: no code has two classes, no class takes its code from the caller', () => {
   assert.equal([...classes].filter(([, where]) => where.length > 1).map(([c, where]) => `${c}: ${where.join(', ')}`), []);
+  assert.equal(codeFromCaller, []);
 });
 
 test.run();
