@@ -60,6 +60,7 @@ const BAD_TIME: [Name, string[], string][] = [
   ['ltsp-winbind-pool', ['ping', '--timeout-ms', '1e3'], '--timeout-ms'],
   ['ltsp-winbind-pool', ['serve', '--request-timeout-ms', 'NaN'], '--request-timeout-ms'],
   ['ltsp-balance', ['update-sshkeys', '--timeout', '5 s'], '--timeout'],
+  ['ltsp-balance', ['storm', '--staleness', 'old'], '--staleness'],
 ];
 
 test('a bad time value is a usage error naming the flag, the range with units, and the value', async () => {
