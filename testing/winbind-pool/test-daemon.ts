@@ -4,13 +4,13 @@
  * instead of bin/ltsp-winbind-pool.ts only when they need that backend; the shipped command has no
  * such option (test/winbind-pool/daemon.test.ts checks that it refuses it).
  */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { runProgram } from '../../shared/program.ts';
 import { buildPoolProgram } from '../../winbind-pool/program.ts';
 import { blockingSpec, loadWithTestBackends } from './blocking-backend.ts';
 
 const blockMs = new Option('--block-ms <ms>', 'blocking backend: time each call blocks').argParser((t) => {
-  if (!/^\d{1,6}$/.test(t)) throw new Error(`--block-ms must be a whole number of ms, got ${JSON.stringify(t)}`);
+  if (!/^\d{1,6}$/.test(t)) throw new InvalidArgumentError('must be a whole number of ms');
   return Number(t);
 });
 
