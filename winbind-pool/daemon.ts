@@ -9,7 +9,7 @@ import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { logError, logInfo } from '../shared/log.ts';
 import { loadBackend, type BackendLoader } from './backends/backend.ts';
-import { openListener, type ListenOptions } from './listener.ts';
+import { openListener, type Listening, type ListenOptions } from './listener.ts';
 import { Pool } from './pool.ts';
 import { PoolServer, type ServerLimits } from './server.ts';
 import type { BackendSpec, PoolSettings } from './settings.ts';
@@ -26,7 +26,10 @@ export interface ServeOptions {
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
-  const stop = stopSignal();
+  // A second signal exits at once: the socket file this daemon made goes with it (workers die with
+  // their parent by PR_SET_PDEATHSIG, or at their IPC channel's end).
+  let listening: Listening | undefined;
+  const stop = stopSignal(() => listening?.cleanup());
   try {
     // Loading the backend once here turns a missing library or a broken user file into one clear
     // error at start instead of a crash loop of workers.
@@ -37,7 +40,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     }
     // Listen before forking workers: a socket that is taken must not leave workers behind. The pool
     // is running before the first connection event can be handled.
-    const listening = await openListener(opts.listen);
+    listening = await openListener(opts.listen);
     const pool = new Pool(opts.pool, opts.backend, opts.launch);
     const started = pool.start();
     const server = new PoolServer(listening.server, pool, opts.limits);
