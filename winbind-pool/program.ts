@@ -6,8 +6,7 @@
  * Exit codes: shared/exit-codes.ts; the client commands' 7, 9, 10 and 4 are PAM's (winbind-pool/README.md).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ActionRunner } from '../shared/program.ts';
-import { readOnly } from '../shared/program.ts';
+import { readOnly, type ActionRunner } from '../shared/program.ts';
 import { optionParser } from '../shared/options.ts';
 import { WINBIND_POOL as W } from '../shared/option-table.ts';
 import { setLogLevel } from '../shared/log.ts';
