@@ -104,7 +104,7 @@ test('draining switched at run time (config file + SIGHUP) takes the server out 
   await waitFor('Idle');
 });
 
-test('no server answering at all: the configured list is printed within the deadline (exit 3)', async () => {
+test('no server answering at all: the configured list is printed within the deadline (exit 9, unavailable)', async () => {
   const site = getSite();
   for (const h of SERVERS) await site.fleet.partition(h);
   try {
