@@ -7,6 +7,7 @@
  * newline. So: up to the first NUL if there is one, else without one trailing newline.
  */
 import { NotRunningError, UsageError } from '../shared/errors.ts';
+import { flagValue } from '../shared/options.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { DaemonUnreachableError } from './errors.ts';
 import { requestOnce } from './client.ts';
@@ -50,10 +51,9 @@ export function formatGroup(g: Group): string {
   return `${g.name}:x:${g.gid}:${g.members.join(',')}`;
 }
 
-function xid(text: string, what: string): number {
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xfffffffe) throw new UsageError(`${what} must be a number from 0 to 4294967294, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
+/** A uid or gid argument: 0 to 4294967294 ((uid_t)-1 means "no id"). */
+const XID = { kind: 'integer', what: 'a uid or gid', min: 0, max: 0xfffffffe } as const;
+const xid = (text: string, what: string): number => flagValue(XID, text, what);
 
 export type LookupOp = 'getpwnam' | 'getpwuid' | 'getgrnam' | 'getgrgid' | 'groups' | 'ping';
 
