@@ -21,6 +21,10 @@ import { SourceFilter } from './source-filter.ts';
 import { formatStatus, serveStatus, type StatusReport } from './status.ts';
 import { createTcpResponder } from './tcp-responder.ts';
 import { attachUdpResponder } from './udp-responder.ts';
+import { advertiseMetrics } from './metrics.ts';
+import { readPoolSummary } from './pool-summary.ts';
+import type { PoolSummary } from '../shared/wire/advertisement.ts';
+import { startMetrics } from '../shared/metrics/publish.ts';
 
 export interface DaemonOptions {
   address: string;
@@ -33,6 +37,11 @@ export interface DaemonOptions {
   hostname: string | undefined;
   interfaces: string[];
   statusSocket: string;
+  /** Prometheus metrics: an HTTP endpoint and/or node_exporter's textfile directory (both off by default). */
+  metrics?: { host: string; port: number };
+  metricsTextfile?: string;
+  /** The winbind pool's summary file; advertised as <pool> when present and fresh. */
+  poolSummary?: string;
 }
 
 /** How often repeated events (bad datagrams, failing /proc files) are summarised in the log. */
@@ -60,9 +69,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     },
     onRecovered: (source) => logInfo(`${source} readable again`),
   });
+  let pool: PoolSummary | undefined;
+  let poolFailing = false;
+  const readPool = () => {
+    if (!opts.poolSummary) return;
+    try {
+      pool = readPoolSummary(opts.poolSummary);
+      poolFailing = false;
+    } catch (err) {
+      pool = undefined;
+      if (!poolFailing) logWarning(`pool summary not advertised: ${describeError(err)}`);
+      poolFailing = true;
+    }
+  };
+  readPool();
   let docs: Documents;
+  let renderedAt = performance.now();
   const render = () => {
+    renderedAt = performance.now();
     const ad = buildAdvertisement(sampler.measurements, settings, hostname, (performance.now() - started) / 1000);
+    if (pool) ad.pool = pool;
     docs = renderDocuments(ad);
   };
   await sampler.sample();
@@ -106,6 +132,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return undefined;
   });
 
+  const metrics =
+    opts.metrics || opts.metricsTextfile
+      ? await startMetrics({
+          render: () => advertiseMetrics(report(), (performance.now() - renderedAt) / 1000),
+          listen: opts.metrics,
+          textfile: opts.metricsTextfile ? { dir: opts.metricsTextfile, name: 'ltsp_advertise', intervalMs: 15_000 } : undefined,
+        })
+      : undefined;
+
   let missingInterfaces = '';
   const refreshFilter = () => {
     const missing = (filter?.refresh() ?? []).join(', ');
@@ -118,6 +153,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   sampler.start(
     () => settings.sampleIntervalMs,
     () => {
+      readPool();
       render();
       refreshFilter();
       limiter.sweep();
@@ -161,6 +197,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   sampler.stop();
   clearInterval(summaryTimer);
   status?.close();
+  await metrics?.close();
   listeners.udp.close();
   // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
   const force = setTimeout(() => {

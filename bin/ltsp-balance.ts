@@ -2,8 +2,9 @@
  * ltsp-balance: the administrator's command.
  *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
  *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
+ *   ltsp-balance fleet                the fleet live in the terminal (or --once, --json, --listen for a web page)
  *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
- * Only `storm` may be abbreviated (it only reads); the others write, so `instal` is an unknown command,
+ * Only `storm` and `fleet` may be abbreviated (they only read); the others write, so `instal` is an unknown command,
  * with a "did you mean". The demo is `npm run demo` in the source tree (README), the test harness's
  * namespace cleanup `npm run netns-cleanup`: neither ships. Exit codes: shared/exit-codes.ts (top
  * README); update-sshkeys exits 5 (partial) when the file was written but some server gave no key.
@@ -12,7 +13,7 @@ import { Command } from 'commander';
 import { readOnly, runProgram, type ActionRunner } from '../shared/program.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { flagValue } from '../shared/options.ts';
-import { STORM, UPDATE_SSHKEYS } from '../shared/option-table.ts';
+import { FLEET, STORM, UPDATE_SSHKEYS } from '../shared/option-table.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -83,6 +84,30 @@ function buildProgram(run: ActionRunner): Command {
         const seeds = flagValue(STORM.seeds, opts.seeds);
         const { runStormCommand } = await import('../admin/storm/command.ts');
         return runStormCommand({ survey: opts.survey, clients, stormSec, stalenessSec, seeds, write: (t) => void process.stdout.write(t) });
+      }),
+    );
+
+  readOnly(program.command('fleet'))
+    .description('the fleet live: status, sessions, load, memory, swapping, draining and where new logins go, per server (q quits, s sorts)')
+    .option('--servers <list>', 'servers to watch, host[:port] (default: LDM_BALANCE_SERVERS from the environment or lts.conf)')
+    .option('--config <file>', 'read this lts.conf instead of the default paths')
+    .option('--interval <time>', 'time between surveys: 5s, 1m; a bare number is seconds', '5s')
+    .option('--deadline <time>', 'how long one survey waits for answers: 1000ms, 2s; a bare number is ms', '1000ms')
+    .option('--once', 'print the table once and exit')
+    .option('--json', 'one JSON line per survey instead of the table')
+    .option('--listen <addr:port>', 'serve the live view as a web page (loopback unless --allow is given)')
+    .option('--allow <addr[/prefix]>', 'who may look, beyond loopback (repeatable; comma separated)', collect, [] as string[])
+    .option('--show-users', 'show user names (fetched over TCP; hidden by default)')
+    .option('--count <n>', 'stop after this many surveys (0: until q or a signal)', '0')
+    .action((opts: { servers?: string; config?: string; interval: string; deadline: string; once?: boolean; json?: boolean; listen?: string; allow: string[]; showUsers?: boolean; count: string }) =>
+      run(async () => {
+        const intervalSec = flagValue(FLEET.interval, opts.interval) / 1000;
+        const deadlineMs = flagValue(FLEET.deadline, opts.deadline);
+        const count = flagValue(FLEET.count, opts.count);
+        const { parseListenAddress } = await import('../admin/fleet-view/web.ts');
+        const listen = opts.listen === undefined ? undefined : parseListenAddress(opts.listen);
+        const { runFleetCommand } = await import('../admin/fleet-view/command.ts');
+        return runFleetCommand({ servers: opts.servers, config: opts.config, intervalSec, deadlineMs, once: opts.once === true, json: opts.json === true, listen, allow: opts.allow, showUsers: opts.showUsers === true, count });
       }),
     );
   return program;

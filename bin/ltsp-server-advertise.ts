@@ -14,6 +14,8 @@ import { setLogLevel } from '../shared/log.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
 import { SETTING_SPECS, settingHelp, settingsFromFlags } from '../advertise/settings.ts';
 import { defaultStatusSocket } from '../advertise/status.ts';
+import { parseMetricsAddress } from '../shared/metrics/publish.ts';
+import { DEFAULT_POOL_SUMMARY } from '../advertise/pool-summary.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -29,6 +31,9 @@ function buildProgram(run: ActionRunner): Command {
     .option('--hostname <name>', 'host name to advertise (default: the system host name)')
     .option('--interface <name>', 'answer only clients in this interface\'s subnets (repeatable)', collect, [] as string[])
     .option('--status-socket <path>', 'Unix socket for `status`', defaultStatusSocket())
+    .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics (PORT alone: loopback; off by default)')
+    .option('--metrics-textfile <dir>', 'write ltsp_advertise.prom into this node_exporter textfile directory every 15 s')
+    .option('--pool-summary <file>', 'the winbind pool\'s summary file, advertised when present and fresh', DEFAULT_POOL_SUMMARY)
     .option('--verbose', 'log debug events too');
   for (const spec of SETTING_SPECS) {
     program.addOption(new Option(spec.kind === 'boolean' ? spec.flag : `${spec.flag} <${spec.kind === 'duration' ? 'time' : 'n'}>`, settingHelp(spec)));
@@ -49,6 +54,9 @@ function buildProgram(run: ActionRunner): Command {
         hostname: opts.hostname as string | undefined,
         interfaces: opts.interface as string[],
         statusSocket: String(opts.statusSocket),
+        metrics: opts.metrics === undefined ? undefined : parseMetricsAddress(String(opts.metrics)),
+        metricsTextfile: opts.metricsTextfile as string | undefined,
+        poolSummary: String(opts.poolSummary),
       });
     }),
   );

@@ -65,6 +65,12 @@ export const UPDATE_SSHKEYS = {
   timeout: { kind: 'duration', what: 'time ssh-keyscan waits per server', flag: '--timeout', min: S, max: 10 * MIN, default: 5 * S, bareUnit: 's' },
 } as const satisfies Record<string, NumericRow>;
 
+export const FLEET = {
+  interval: { kind: 'duration', what: 'time between surveys', flag: '--interval', min: S, max: H, default: 5 * S, bareUnit: 's' },
+  deadline: { kind: 'duration', what: 'how long one survey waits', flag: '--deadline', min: 10, max: 60 * S, default: 1000, bareUnit: 'ms' },
+  count: { kind: 'integer', what: 'surveys before stopping (0: until quit)', flag: '--count', min: 0, max: 1_000_000, default: 0, unit: 'surveys' },
+} as const satisfies Record<string, NumericRow>;
+
 export const STORM = {
   clients: { kind: 'integer', what: 'thin clients logging in', flag: '--clients', min: 1, max: 100_000, default: 1400, unit: 'clients' },
   minutes: { kind: 'integer', what: 'length of the storm', flag: '--minutes', min: 1, max: 600, default: 10, unit: 'minutes' },

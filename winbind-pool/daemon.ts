@@ -12,6 +12,10 @@ import { loadBackend, type BackendLoader } from './backends/backend.ts';
 import { openListener, type Listening, type ListenOptions } from './listener.ts';
 import { Pool } from './pool.ts';
 import { PoolServer, type ServerLimits } from './server.ts';
+import { poolMetrics } from './metrics.ts';
+import { RequestStats } from './request-stats.ts';
+import { startMetrics } from '../shared/metrics/publish.ts';
+import { startSummaryFile } from './summary-file.ts';
 import type { BackendSpec, PoolSettings } from './settings.ts';
 import type { WorkerLaunch } from './worker-handle.ts';
 
@@ -23,6 +27,11 @@ export interface ServeOptions {
   launch: WorkerLaunch;
   /** The shipped loader unless a testing entry point passes its own (testing/winbind-pool/). */
   loadBackend?: BackendLoader;
+  /** Prometheus metrics: an HTTP endpoint and/or node_exporter's textfile directory (both off by default). */
+  metrics?: { host: string; port: number };
+  metricsTextfile?: string;
+  /** A world-readable summary for the advertise daemon (workers, busy, max, queue). */
+  summaryFile?: string;
 }
 
 export async function serve(opts: ServeOptions): Promise<number> {
@@ -43,8 +52,17 @@ export async function serve(opts: ServeOptions): Promise<number> {
     listening = await openListener(opts.listen);
     const pool = new Pool(opts.pool, opts.backend, opts.launch);
     const started = pool.start();
-    const server = new PoolServer(listening.server, pool, opts.limits);
+    const stats = opts.metrics || opts.metricsTextfile ? new RequestStats() : undefined;
+    const server = new PoolServer(listening.server, pool, opts.limits, stats);
+    const metrics = stats
+      ? await startMetrics({
+          render: () => poolMetrics(pool.status(), stats, server.connections),
+          listen: opts.metrics,
+          textfile: opts.metricsTextfile ? { dir: opts.metricsTextfile, name: 'ltsp_winbind_pool', intervalMs: 15_000 } : undefined,
+        })
+      : undefined;
     listening.server.on('error', (err) => logError(`listening socket: ${err.message}`));
+    const summary = opts.summaryFile ? startSummaryFile(opts.summaryFile, () => pool.status()) : undefined;
     const onHup = (): void => logInfo('SIGHUP: nothing to reload (the local backend re-reads its files when they change)');
     process.on('SIGHUP', onHup);
 
@@ -56,11 +74,12 @@ export async function serve(opts: ServeOptions): Promise<number> {
     process.off('SIGHUP', onHup);
     logInfo(`${signal}: draining`);
     try {
-      await Promise.all([server.close(), pool.drain()]);
+      await Promise.all([server.close(), pool.drain(), metrics?.close()]);
     } catch (err) {
       logError(`drain failed: ${describeError(err)}`);
     }
     listening.cleanup();
+    summary?.stop();
     logInfo('stopped');
     return EXIT.ok;
   } finally {

@@ -69,10 +69,14 @@ export function buildPoolProgram(run: ActionRunner, options: PoolProgramOptions)
     .addOption(numeric(W.maxConnections).default(W.maxConnections.default))
     .addOption(numeric(W.maxPendingPerConnection).default(W.maxPendingPerConnection.default))
     .addOption(numeric(W.connectionIdleMs).default(W.connectionIdleMs.default))
+    .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics (PORT alone: loopback; off by default)')
+    .option('--metrics-textfile <dir>', 'write ltsp_winbind_pool.prom into this node_exporter textfile directory every 15 s')
+    .option('--summary-file <path>', 'write a world-readable summary (workers, busy, max, queue) for the advertise daemon every 5 s')
     .option('--verbose', 'log debug events')
     .action((o) =>
       run(async () => {
         if (o.verbose) setLogLevel('debug');
+        const { parseMetricsAddress } = await import('../shared/metrics/publish.ts');
         const [{ serve: runServe }, { poolSettings, backendSpec }] = await Promise.all([import('./daemon.ts'), import('./settings.ts')]);
         const extra = extras.find((e) => e.name === o.backend);
         return runServe({
@@ -96,6 +100,9 @@ export function buildPoolProgram(run: ActionRunner, options: PoolProgramOptions)
           limits: { maxConnections: o.maxConnections, maxPendingPerConnection: o.maxPendingPerConnection, idleTimeoutMs: o.connectionIdleMs },
           launch: { script: options.self.script, args: ['worker'], execArgv: options.self.execArgv },
           loadBackend: loader,
+          metrics: o.metrics === undefined ? undefined : parseMetricsAddress(o.metrics),
+          metricsTextfile: o.metricsTextfile,
+          summaryFile: o.summaryFile,
         });
       }),
     );

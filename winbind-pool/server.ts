@@ -4,6 +4,7 @@
  * a line cap, a cap on requests in flight per connection, a cap on connections, an idle timeout,
  * and no further reading while a client does not read its replies.
  */
+import type { RequestStats } from './request-stats.ts';
 import type { Server, Socket } from 'node:net';
 import { logDebug } from '../shared/log.ts';
 import { BusyError, InternalError, PoolError, ShuttingDownError, TooLargeError } from './errors.ts';
@@ -41,6 +42,8 @@ export class PoolServer {
     private readonly server: Server,
     private readonly pool: Pool,
     private readonly limits: ServerLimits = SERVER_DEFAULTS,
+    /** Requests by type and outcome, and their duration (for --metrics); none: not counted. */
+    private readonly stats?: RequestStats,
   ) {
     server.maxConnections = limits.maxConnections;
     server.on('connection', (socket) => this.accept(socket));
@@ -114,9 +117,18 @@ export class PoolServer {
         throw new BusyError(`at most ${this.limits.maxPendingPerConnection} requests may be in flight on one connection`, 'connection_limit');
       }
       conn.pending++;
+      const started = performance.now();
+      const seen = (outcome: string): void => this.stats?.observe(req.op, outcome, (performance.now() - started) / 1000);
       this.pool.submit(req).then(
-        (result) => this.finish(socket, conn, { id, ok: true, result }),
-        (err: unknown) => this.finish(socket, conn, errorReply(id, asPoolError(err))),
+        (result) => {
+          seen('ok');
+          this.finish(socket, conn, { id, ok: true, result });
+        },
+        (err: unknown) => {
+          const e = asPoolError(err);
+          seen(e.code);
+          this.finish(socket, conn, errorReply(id, e));
+        },
       );
     } catch (err) {
       this.write(socket, errorReply(id ?? salvageId(line), asPoolError(err)));

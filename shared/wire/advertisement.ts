@@ -49,7 +49,27 @@ export interface Advertisement {
   daemonUptimeSec: number;
   /** Only in the TCP document; never sent over UDP. */
   userNames?: string[];
+  /** The winbind pool's summary when the server runs one (optional: older servers do not send it). */
+  pool?: PoolSummary;
 }
+
+/**
+ * `<pool><workers>3</workers><busy>1</busy><max>16</max><queue>0</queue></pool>`: enough to see a
+ * saturated pool from the fleet view. Optional; a version-1 reader that predates it ignores it.
+ */
+export interface PoolSummary {
+  workers: number;
+  busy: number;
+  max: number;
+  queue: number;
+}
+
+export const POOL_FIELDS: ReadonlyArray<{ key: keyof PoolSummary; max: number }> = [
+  { key: 'workers', max: 100_000 },
+  { key: 'busy', max: 100_000 },
+  { key: 'max', max: 100_000 },
+  { key: 'queue', max: 10_000_000 },
+];
 
 type NumericField = {
   [K in keyof Advertisement]-?: Advertisement[K] extends number ? K : never;

@@ -11,6 +11,8 @@ import {
   MAX_DOCUMENT_BYTES,
   MAX_NESTING,
   MAX_USER_NAMES,
+  POOL_FIELDS,
+  type PoolSummary,
   NUMERIC_FIELDS,
   USER_NAME_PATTERN,
   WIRE_VERSION,
@@ -90,7 +92,20 @@ function readFields(root: Record<string, unknown>): Advertisement {
   if (ad.users > ad.sessions) throw new WireFieldError('users', 'more users than sessions');
   const names = readUserNames(root);
   if (names) ad.userNames = names;
+  const pool = readPool(root);
+  if (pool) ad.pool = pool;
   return ad;
+}
+
+/** Optional; when present, every field is checked like the rest (a half-valid summary is refused). */
+function readPool(root: Record<string, unknown>): PoolSummary | undefined {
+  const raw = root.pool;
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new WireFieldError('pool', 'must contain workers, busy, max and queue');
+  const pool = {} as PoolSummary;
+  for (const { key, max } of POOL_FIELDS) pool[key] = readNumber(raw, { key: 'sessions', element: key, integer: true, min: 0, max });
+  if (pool.busy > pool.workers) throw new WireFieldError('pool', 'more busy workers than workers');
+  return pool;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -3,7 +3,7 @@
  * decimal (never exponent notation) so that the strict parser on the other side accepts them.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import { NUMERIC_FIELDS, WIRE_VERSION, type Advertisement } from './advertisement.ts';
+import { NUMERIC_FIELDS, POOL_FIELDS, WIRE_VERSION, type Advertisement } from './advertisement.ts';
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
 
@@ -20,6 +20,7 @@ export interface RenderOptions {
 export function renderAdvertisement(ad: Advertisement, { includeUserNames }: RenderOptions): string {
   const body: Record<string, unknown> = { '@_version': String(WIRE_VERSION), hostname: ad.hostname, state: ad.state };
   for (const spec of NUMERIC_FIELDS) body[spec.element] = formatNumber(ad[spec.key], spec.integer);
+  if (ad.pool) body.pool = Object.fromEntries(POOL_FIELDS.map(({ key }) => [key, formatNumber(ad.pool![key], true)]));
   if (includeUserNames && ad.userNames && ad.userNames.length > 0) body.user_names = { user: ad.userNames };
   return builder.build({ advertise: body }) as string;
 }

@@ -1,0 +1,75 @@
+/**
+ * The winbind pool's summary reaches the thin clients' view: the real pool daemon writes its summary
+ * file, the real advertise daemon advertises it as <pool>, and a client parses it. A stale or broken
+ * file is never advertised; the wire format stays readable without it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fetchTcp, queryUdp, startDaemon, stopAll, tempDir } from '../../testing/advertise/helpers.ts';
+import { cli, startDaemon as startPool, type Daemon as PoolDaemon } from '../../testing/winbind-pool/harness.ts';
+import { parseAdvertisement } from '../../shared/wire/parse.ts';
+import { renderAdvertisement } from '../../shared/wire/render.ts';
+import { QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
+import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
+
+let pool: PoolDaemon | undefined;
+test.after(async () => {
+  await pool?.stop(); // also after a failed assertion: a live child would keep this file running
+  await stopAll();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the pool writes its summary, advertise sends it as <pool>, the client reads it', async () => {
+  const dir = tempDir('pool-summary-');
+  const hashed = await cli(['hash-password'], 'pw-1234567\n');
+  writeFileSync(join(dir, 'passwd'), `alice:${hashed.stdout.trim()}:20001:100::/home/alice:/bin/sh\n`);
+  const summary = join(dir, 'summary.json');
+  pool = await startPool(['--socket', join(dir, 'pool.sock'), '--backend', 'local', '--passwd-file', join(dir, 'passwd'), '--summary-file', summary, '--max-workers', '3']);
+  const d = await startDaemon({ args: ['--pool-summary', summary, '--sample-interval', '200'] });
+  const ad = await until('a document with <pool>', async () => parseAdvertisement(await fetchTcp(d.port)).pool);
+  assert.is(ad.max, 3);
+  assert.ok(ad.workers >= 1 && ad.busy <= ad.workers, JSON.stringify(ad));
+  const udp = parseAdvertisement((await queryUdp(d.port))[0]!);
+  assert.equal(udp.pool, ad, 'the UDP answer carries it too');
+  await pool.stop();
+  // The pool removes its file when it stops: the next samples advertise no pool.
+  await until('no <pool> after the pool stopped', async () => (parseAdvertisement(await fetchTcp(d.port)).pool ? undefined : true));
+});
+
+test('a stale or broken summary is not advertised; a broken one is logged once', async () => {
+  const dir = tempDir('pool-summary-bad-');
+  const summary = join(dir, 'summary.json');
+  writeFileSync(summary, JSON.stringify({ at: Date.now() - 60_000, workers: 2, busy: 1, max: 4, queue: 0 }));
+  const d = await startDaemon({ args: ['--pool-summary', summary, '--sample-interval', '200'] });
+  assert.is(parseAdvertisement(await fetchTcp(d.port)).pool, undefined, 'stale');
+  writeFileSync(summary, JSON.stringify({ at: Date.now() + 60_000, workers: 2, busy: 5, max: 4, queue: 0 }));
+  await d.waitForLog(/<4>pool summary not advertised: ERR_POOL_SUMMARY: .*more busy workers than workers/);
+  writeFileSync(summary, '\x00\x01 garbage');
+  await new Promise((r) => setTimeout(r, 1000)); // several samples of the same failure streak
+  assert.is(d.log().match(/pool summary not advertised/g)?.length, 1, 'once per streak');
+  assert.is(parseAdvertisement(await fetchTcp(d.port)).pool, undefined);
+});
+
+test('wire: <pool> round-trips, is checked, and a full UDP document with it still fits the query', () => {
+  const full = sampleAdvertisement({ hostname: 'a'.repeat(253), pool: { workers: 100_000, busy: 100_000, max: 100_000, queue: 10_000_000 }, userNames: undefined });
+  const udp = renderAdvertisement(full, { includeUserNames: false });
+  assert.ok(Buffer.byteLength(udp) <= QUERY_PADDED_BYTES, `${Buffer.byteLength(udp)} bytes`);
+  assert.equal(parseAdvertisement(udp).pool, full.pool);
+  const bad = udp.replace('<busy>100000</busy>', '<busy>1e3</busy>');
+  assert.throws(() => parseAdvertisement(bad), /busy/);
+  const none = renderAdvertisement({ ...full, pool: undefined }, { includeUserNames: false });
+  assert.is(parseAdvertisement(none).pool, undefined);
+});
+
+test.run();
