@@ -1,17 +1,15 @@
 /**
- * Server addresses as the administrator writes them: `host[:port]` entries separated by spaces or
- * commas, IPv6 in brackets when a port follows (`[fd00::5]:377`; a bare `fd00::5` is the address
- * alone). The port defaults to the advertise port, 377.
+ * Server lists as the administrator writes them: `host[:port]` entries (shared/net/address.ts)
+ * separated by spaces or commas. The port defaults to the advertise port, 377.
  */
 import { isIP } from 'node:net';
-import { ADVERTISE_PORT, HOSTNAME_PATTERN } from '../shared/wire/advertisement.ts';
+import { parseHostPort, type HostPort } from '../shared/net/address.ts';
+import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
 import { logWarning } from '../shared/log.ts';
 import { ServerListError } from './errors.ts';
 
-export interface ServerAddress {
-  host: string;
-  port: number;
-}
+/** A server: host and advertise port (shared/net/address.ts parses the entries). */
+export type ServerAddress = HostPort;
 
 /** More servers than any site runs behind one greeter; a longer list is a mistake or an attack. */
 export const MAX_SERVERS = 256;
@@ -53,7 +51,7 @@ export function parseServerList(text: string, source: string, onInvalid?: Invali
   const seen = new Set<string>();
   for (const [i, entry] of words.entries()) {
     if (entry === '') continue;
-    const parsed = parseEntry(entry);
+    const parsed = parseHostPort(entry, ADVERTISE_PORT);
     if (typeof parsed === 'string') {
       reject(entry, parsed);
       continue;
@@ -68,40 +66,6 @@ export function parseServerList(text: string, source: string, onInvalid?: Invali
     out.push(parsed);
   }
   return out;
-}
-
-/** The address, or why it is not one. */
-function parseEntry(entry: string): ServerAddress | string {
-  let host = entry;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-    if (isIP(host) !== 6) return 'has brackets around something that is not an IPv6 address';
-  } else if (isIP(entry) === 6) {
-    return { host: entry.toLowerCase(), port: ADVERTISE_PORT };
-  } else {
-    const colon = entry.lastIndexOf(':');
-    if (colon !== -1) {
-      host = entry.slice(0, colon);
-      portText = entry.slice(colon + 1);
-    }
-  }
-  let port = ADVERTISE_PORT;
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-      return `has an invalid port ${JSON.stringify(portText.slice(0, 20))} (1..65535)`;
-    }
-    port = Number(portText);
-  }
-  if (isIP(host) === 0 && !isHostname(host)) return 'is not a host name or IP address';
-  return { host: isIP(host) === 6 ? host.toLowerCase() : host, port };
-}
-
-function isHostname(host: string): boolean {
-  if (!HOSTNAME_PATTERN.test(host) || host.startsWith('.') || host.includes('..')) return false;
-  return host.split('.').every((label) => label.length <= 63 && !label.startsWith('-') && !label.endsWith('-'));
 }
 
 /** How the server is printed for LDM and in explanations: `host` for the default port, else `host:port`. */

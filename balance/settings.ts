@@ -16,6 +16,7 @@ import {
   type LoadBalancerAddress,
   type Parsed,
 } from './setting-values.ts';
+import { GET_HOSTS } from '../shared/option-table.ts';
 import { parseServerList, type ServerAddress } from './servers.ts';
 
 export { LOADBALANCER_PORT, type LoadBalancerAddress } from './setting-values.ts';
@@ -63,7 +64,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxLoadPerCpu: 2,
   maxRttMs: 100,
   skipSwapping: true,
-  timeoutMs: 300,
+  timeoutMs: GET_HOSTS.timeout.default,
   xdmcp: false,
   weights: new Map(),
   slowStartSec: 120,
@@ -110,7 +111,7 @@ export const SETTING_KEYS: readonly KeySpec[] = [
   spec('LDM_BALANCE_MAX_LOAD', 'maxLoadPerCpu', parseNumber(0, 1000)),
   spec('LDM_BALANCE_MAX_RTT_MS', 'maxRttMs', parseNumber(0, 60_000, true)),
   spec('LDM_BALANCE_SKIP_SWAPPING', 'skipSwapping', parseBoolean),
-  spec('LDM_BALANCE_TIMEOUT_MS', 'timeoutMs', parseNumber(10, 10_000, true)),
+  spec('LDM_BALANCE_TIMEOUT_MS', 'timeoutMs', parseNumber(GET_HOSTS.timeout.min, GET_HOSTS.timeout.max, true)),
   spec('LDM_BALANCE_XDMCP', 'xdmcp', parseBoolean),
   spec('LDM_BALANCE_WEIGHTS', 'weights', parseWeights),
   spec('LDM_BALANCE_SLOW_START_S', 'slowStartSec', parseNumber(0, 86_400, true)),

@@ -2,8 +2,10 @@
  * The subcommands behind bin/ltsp-greeter-bridge.ts: flags, environment and lts.conf resolved into
  * checked options, then the component runs. Loaded only after commander has parsed the arguments.
  */
-import { ConfigError, UsageError } from '../shared/errors.ts';
+import { ConfigError, NotRunningError, UsageError } from '../shared/errors.ts';
 import { logWarning } from '../shared/log.ts';
+import { configValue, flagValue } from '../shared/options.ts';
+import { BRIDGE } from '../shared/option-table.ts';
 import { localIdentity } from '../ltsp/identity.ts';
 import { formatIssue, readLtsConf, type LtsConf } from '../ltsp/ltsconf.ts';
 import { parseServerList } from '../balance/servers.ts';
@@ -17,13 +19,11 @@ import {
   flagOrKey,
   KEYS,
   keyReader,
-  parseSeconds,
   pickQueue,
   resolveGroup,
   snapshotQueueSize,
   type Source,
 } from './config.ts';
-import { NoBridgeError } from './errors.ts';
 import { readKernelLimits } from './limits.ts';
 import { readBridgeStatus } from './lock.ts';
 
@@ -64,7 +64,15 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const { queue, choiceQueue } = queues(flags, lookup);
   const limits = readKernelLimits();
   // A flag wins over its key. A bad flag stops serve; a bad key is logged and its default used.
-  const intervalS = flagOrKey(flags.interval, '--interval', KEYS.interval, lookup, (what, text) => parseSeconds(what, text, 0.01, 86_400), DEFAULT_INTERVAL_S);
+  const intervalMs = flagOrKey(
+    flags.interval,
+    '--interval',
+    KEYS.interval,
+    lookup,
+    (what, text) => (what === '--interval' ? flagValue(BRIDGE.interval, text) : (configValue(BRIDGE.interval, KEYS.interval, text, what, 'ltsp') as number)),
+    DEFAULT_INTERVAL_S * 1000,
+    `${DEFAULT_INTERVAL_S} s`,
+  );
   const gid = flagOrKey<number | undefined>(flags.group, '--group', KEYS.group, lookup, resolveGroup, undefined, 'no group (queues readable by root only)');
   const mode = gid === undefined ? 0o600 : 0o660;
   const absolute = (what: string, text: string): string => {
@@ -82,9 +90,9 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   }
   if (servers.length === 0) logWarning('no server list (LDM_BALANCE_SERVERS): discovering servers by broadcast at every poll');
   const cachePath = flags.cache === false ? undefined : (flags.cache ?? settings.cachePath);
-  if (cachePath && settings.cacheMaxAgeMs < intervalS * 1000) {
+  if (cachePath && settings.cacheMaxAgeMs < intervalMs) {
     logWarning(
-      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalS * 1000} ms): ` +
+      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalMs} ms): ` +
         'get_hosts will find the cache stale between polls and query itself',
     );
   }
@@ -99,7 +107,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     snapshotQueue: { name: queue, size: snapshotQueueSize(limits, flags, queue), mode, gid },
     choiceQueue: { name: choiceQueue, size: choiceQueueSize(limits), mode, gid },
     limits,
-    intervalMs: intervalS * 1000,
+    intervalMs,
     poll: surveyPoll(servers, settings, identity.mac ?? identity.hostname),
     writeCache: cachePath ? (reports, nowMs) => writeSurveyCache(cachePath, reports, nowMs) : undefined,
     output: choiceOutput(outputPath),
@@ -109,14 +117,14 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
 
 export async function watchCommand(flags: CommonFlags & { once?: boolean; timeout?: string }): Promise<number> {
   const { queue, choiceQueue } = queues(flags, keyReader(process.env, readConf(flags)));
-  const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
+  const timeoutMs = flags.timeout === undefined ? 0 : flagValue(BRIDGE.timeout, flags.timeout);
   const { runWatch } = await import('./watch.ts');
   return runWatch({ queue, choiceQueue, once: Boolean(flags.once), timeoutMs });
 }
 
 export async function chooseCommand(flags: CommonFlags & { timeout?: string }): Promise<number> {
   const { queue, choiceQueue } = queues(flags, keyReader(process.env, readConf(flags)));
-  const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
+  const timeoutMs = flags.timeout === undefined ? 0 : flagValue(BRIDGE.timeout, flags.timeout);
   const { runChoose } = await import('./choose.ts');
   const server = await runChoose({ queue, choiceQueue, timeoutMs });
   process.stdout.write(`${server}\n`);
@@ -126,7 +134,7 @@ export async function chooseCommand(flags: CommonFlags & { timeout?: string }): 
 export async function statusCommand(flags: CommonFlags): Promise<number> {
   const { queue } = queues(flags, keyReader(process.env, readConf(flags)));
   const status = await readBridgeStatus(queue);
-  if (!status) throw new NoBridgeError(queue);
+  if (!status) throw new NotRunningError(`no bridge serves queue ${queue}`);
   process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
   return 0;
 }

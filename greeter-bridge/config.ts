@@ -6,6 +6,8 @@
  * naming the key and where it came from, and the default is used.
  */
 import { execFileSync } from 'node:child_process';
+import { flagValue } from '../shared/options.ts';
+import { BRIDGE } from '../shared/option-table.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { logWarning } from '../shared/log.ts';
 import { settingLookup } from '../balance/settings.ts';
@@ -71,14 +73,6 @@ export function pickQueue(flag: string | undefined, key: string, fallback: strin
   }, fallback);
 }
 
-/** A decimal number of seconds within range, from a flag (`--name`) or a key. */
-export function parseSeconds(what: string, text: string, min: number, max: number): number {
-  if (!/^\d{1,6}(?:\.\d{1,3})?$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new ConfigError(what, `${what} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(text.slice(0, 40))}`);
-  }
-  return Number(text);
-}
-
 /** A group name (looked up through NSS with getent) or a numeric gid. */
 export function resolveGroup(what: string, text: string): number {
   if (/^\d{1,10}$/.test(text)) return Number(text);
@@ -95,8 +89,8 @@ export function resolveGroup(what: string, text: string): number {
 /** The snapshot queue's size: defaults fitted to the kernel, explicit values checked against it. */
 export function snapshotQueueSize(limits: KernelLimits, flags: { msgsize?: string; maxmsgs?: string }, queue: string): QueueSize {
   const size = {
-    maxMessages: flags.maxmsgs === undefined ? Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax) : wholeNumber('--maxmsgs', flags.maxmsgs, 1),
-    messageSize: flags.msgsize === undefined ? Math.min(DEFAULT_MESSAGE_SIZE, limits.msgsizeMax) : wholeNumber('--msgsize', flags.msgsize, 1),
+    maxMessages: flags.maxmsgs === undefined ? Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax) : flagValue(BRIDGE.maxmsgs, flags.maxmsgs),
+    messageSize: flags.msgsize === undefined ? Math.min(DEFAULT_MESSAGE_SIZE, limits.msgsizeMax) : flagValue(BRIDGE.msgsize, flags.msgsize),
   };
   if (size.messageSize < MIN_MESSAGE_SIZE) {
     const why = flags.msgsize === undefined ? `fs.mqueue.msgsize_max is ${limits.msgsizeMax}` : `--msgsize is ${size.messageSize}`;
@@ -108,9 +102,4 @@ export function snapshotQueueSize(limits: KernelLimits, flags: { msgsize?: strin
 
 export function choiceQueueSize(limits: KernelLimits): QueueSize {
   return { maxMessages: Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax), messageSize: Math.min(CHOICE_MESSAGE_SIZE, limits.msgsizeMax) };
-}
-
-function wholeNumber(what: string, text: string, min: number): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) < min) throw new ConfigError(what, `${what} must be a whole number >= ${min}, got ${JSON.stringify(text.slice(0, 40))}`);
-  return Number(text);
 }

@@ -9,6 +9,7 @@
  * here: it drops datagrams that arrive while no recv() is pending, and 30 answers arrive at once.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { unmapIPv4 } from '../../shared/net/address.ts';
 import { isIP } from 'node:net';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
 import { WireSyntaxError } from '../../shared/wire/errors.ts';
@@ -16,7 +17,7 @@ import { parseAdvertisement, parseReply } from '../../shared/wire/parse.ts';
 import { buildQuery, QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
 import { errorSummary, SurveyResolveError, SurveyTimeoutError } from '../errors.ts';
 import type { ServerAddress } from '../servers.ts';
-import { fetchOverTcp, TcpAbortedError } from './tcp-fetch.ts';
+import { fetchOverTcp } from './tcp-fetch.ts';
 
 export interface LoginPathResult {
   ok: boolean;
@@ -138,7 +139,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
         }
       },
       (err: unknown) => {
-        if (!(err instanceof TcpAbortedError)) fail(t, err);
+        if (!(err instanceof SurveyTimeoutError)) fail(t, err);
       },
     );
   };
@@ -161,7 +162,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     for (const t of targets) {
       if (t.settled) continue;
       const what = t.report.address === undefined ? 'name not resolved' : t.tcp ? 'no complete answer (UDP silent, TCP unfinished)' : 'no answer';
-      fail(t, new SurveyTimeoutError(timeoutMs, what));
+      fail(t, new SurveyTimeoutError(`${what} within the ${timeoutMs} ms deadline`));
     }
   };
 
@@ -192,7 +193,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.5`) and plain IPv4 are the same peer. */
 function peerKey(address: string, port: number): string {
-  return `${address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase()}|${port}`;
+  return `${unmapIPv4(address).toLowerCase()}|${port}`;
 }
 
 function round(ms: number | undefined): number | undefined {

@@ -2,8 +2,8 @@
  * bin/get_hosts.ts as LDM and people run it: a real process against real servers on loopback.
  */
 import { test } from 'uvu';
+import { runProcess, type ProcessResult } from '../../testing/helpers/process.ts';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -34,25 +34,10 @@ function conf(text: string | Buffer): string {
   return path;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessResult;
 
 function run(args: string[], env: NodeJS.ProcessEnv, command = process.execPath, fullArgs?: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, fullArgs ?? ['--import', 'tsx', 'bin/get_hosts.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(command, fullArgs ?? ['--import', 'tsx', 'bin/get_hosts.ts', ...args], { cwd: root, env, timeoutMs: 20_000 });
 }
 
 /** Exactly how LDM's screen script uses it: command substitution in sh, no arguments. */
@@ -83,7 +68,7 @@ test('as LDM calls it with no server answering: the configured list, never nothi
   const r = await asLdm(cleanEnv({ LDM_BALANCE_SERVERS: servers }));
   assert.equal(r.stdout.trim().split(' ').sort(), [fleet.address(7), fleet.address(8)]);
   const direct = await run([], cleanEnv({ LDM_BALANCE_SERVERS: servers }));
-  assert.is(direct.code, 3);
+  assert.is(direct.code, 9); // unavailable: none answered, the configured list printed
 });
 
 test('settings come from lts.conf when the environment has none; XDMCP prints only the chosen host', async () => {
@@ -136,9 +121,9 @@ test('a garbage environment value: warning, default, host printed', async () => 
   assert.is(r.stderr, '<4>environment: LDM_BALANCE_MAX_RTT_MS="fast" is not a whole number; using 100\n');
 });
 
-test('nothing configured at all: exit 4, a clear error, nothing on stdout; SERVER is the last resort', async () => {
+test('nothing configured at all: exit 10 (not found), a clear error, nothing on stdout; SERVER is the last resort', async () => {
   const none = await run([], cleanEnv());
-  assert.is(none.code, 4);
+  assert.is(none.code, 10);
   assert.is(none.stdout, '');
   assert.match(none.stderr, /ERR_NO_SERVERS/);
   await fleet.start(2, { ad: idle(2) });
@@ -231,7 +216,7 @@ test('a fresh survey cache is used instead of querying; a stale one is not', asy
   writeFileSync(cache, '{"format":"ltsp-balance-survey/1","writtenAtMs":');
   const corrupt = await run([], env);
   assert.match(corrupt.stderr, /^<4>survey cache not used: .*survey\.json: .*JSON/);
-  assert.is(corrupt.code, 3); // the servers of this test are not running: surveyed, none answered
+  assert.is(corrupt.code, 9); // the servers of this test are not running: surveyed, none answered
 });
 
 test('loadbalancer: the central balancer\'s answer over HTTP, the local choice when it is silent', async () => {

@@ -200,7 +200,7 @@ test('crash loop: workers that die at start are retried with backoff, one at a t
   // Backoff 100, 200, 400, 400 ... plus a start-up each: a handful in 2 s, not a busy loop.
   assert.ok(spawned >= 1 && spawned <= 8, `spawned ${spawned} in 2 s`);
   assert.is(concurrentStarts, 1);
-  assert.match(pool.status().lastStartError, /exited with code 3 before it was ready/);
+  assert.match(pool.status().lastStartError, /exited with code 1 before it was ready/);
 });
 
 test('drain: queued and running requests finish, new ones are refused, every worker exits', async () => {
