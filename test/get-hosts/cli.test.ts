@@ -107,7 +107,7 @@ test('a binary lts.conf: at most 20 warning lines plus a count, nothing but prin
 test('--servers past 256 entries: the same rule as lts.conf (one warning naming the cap, the first 256 used), not a usage error', async () => {
   const list = Array.from({ length: 260 }, (_, i) => `127.0.${1 + (i >> 8)}.${(i & 255) + 1}:9`).join(' ');
   const r = await run(['--servers', list, '--timeout', '50', '--config', '/dev/null'], cleanEnv());
-  assert.is(r.code, 3);
+  assert.is(r.code, 9); // nobody answered (EXIT.noneAnswered)
   assert.is(r.stdout.trim().split(' ').length, 256);
   const warnings = r.stderr.split('\n').filter((l) => l.includes('past the limit'));
   assert.equal(warnings, ['<4>--servers: server entry "127.0.2.1:9" and 3 more entries after it are past the limit of 256 servers: ignored; the first 256 servers at most are used']);
