@@ -3,7 +3,6 @@
  * Output is capped: a command that floods its pipe is killed rather than filling our memory.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { FleetCommandError } from './errors.ts';
 
 export interface CommandResult {
   status: number | null;
@@ -49,13 +48,6 @@ export function runCommand(argv: readonly string[], options: CommandOptions = {}
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
-}
-
-/** Rejects with FleetCommandError unless the command exits 0. */
-export async function mustRun(argv: readonly string[], options: CommandOptions = {}): Promise<string> {
-  const r = await runCommand(argv, options);
-  if (r.status !== 0) throw new FleetCommandError(argv, r.status, r.signal, r.stderr);
-  return r.stdout;
 }
 
 /** Synchronous, for process exit hooks where nothing asynchronous runs any more. */

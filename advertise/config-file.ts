@@ -4,7 +4,7 @@
  * the line, and on SIGHUP a bad file leaves the running settings untouched.
  */
 import { ConfigError } from '../shared/errors.ts';
-import { readCapped } from './proc/read-capped.ts';
+import { readRegularFileCapped } from '../shared/fs/read-capped.ts';
 import { settingsFromFile, type Settings } from './settings.ts';
 
 export const CONFIG_MAX_BYTES = 64 * 1024;
@@ -30,7 +30,7 @@ export function parseConfigText(text: string, source: string): Partial<Settings>
 export async function readConfigFile(path: string): Promise<Partial<Settings>> {
   let bytes: Buffer;
   try {
-    bytes = await readCapped(path, CONFIG_MAX_BYTES);
+    bytes = await readRegularFileCapped(path, CONFIG_MAX_BYTES);
   } catch (err) {
     throw new ConfigError('(file)', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
   }

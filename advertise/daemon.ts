@@ -5,6 +5,9 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { describeError } from '../shared/errors.ts';
+import { isMissing } from './sampler.ts';
+import { stopSignal } from '../shared/daemon-lifecycle.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 import { listenFds } from '../shared/listen-fds.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
 import { readConfigFile } from './config-file.ts';
@@ -60,7 +63,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     onError(source, err, repeated) {
       counters.sourceErrors++;
       const fallback =
-        source === 'utmp' && (err as { code?: string }).code === 'ERR_SOURCE_MISSING' ? 'counting no sessions' : 'serving its last good values';
+        source === 'utmp' && isMissing(err) ? 'counting no sessions' : 'serving its last good values';
       if (!repeated) logWarning(`cannot read ${source}: ${describeError(err)}; ${fallback}`);
       else throttled.count('warning', `${source} still unreadable (${describeError(err)})`);
     },
@@ -181,35 +184,32 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const onHup = () => void reload();
   const onUsr1 = () => logInfo(`status: ${formatStatus(report()).trim().replace(/\s*\n/g, '; ').replace(/ {2,}/g, ' ')}`);
 
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGTERM', onTerm).off('SIGINT', onInt).off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
-      sampler.stop();
-      clearInterval(summaryTimer);
-      status?.close();
-      void metrics?.close();
-      listeners.udp.close();
-      // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
-      const force = setTimeout(() => {
-        for (const socket of tcp.open) socket.destroy();
-      }, settings.writeTimeoutMs + 1000);
-      tcp.server.close(() => {
-        clearTimeout(force);
-        throttled.flush();
-        logInfo(`stopped after ${counters.udpServed} UDP and ${counters.tcpServed} TCP answers`);
-        resolve(0);
-      });
-      // Logged once the listeners are closed: whoever reads this line gets "connection refused".
-      logInfo(`${signal}: no new queries; finishing ${tcp.open.size} open TCP connection(s)`);
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm).on('SIGINT', onInt).on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
-    // Announced only now: whoever waits for this line may signal us at once, and a SIGTERM that came
-    // before the handlers would kill the daemon without draining.
-    logInfo(
-      `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
-        (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
-    );
-  });
+  process.on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
+  const stop = stopSignal();
+  // Announced only now: whoever waits for this line may signal us at once, and a SIGTERM that came
+  // before the handlers would kill the daemon without draining.
+  logInfo(
+    `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
+      (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
+  );
+  const signal = await stop.received;
+  process.off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
+  sampler.stop();
+  clearInterval(summaryTimer);
+  status?.close();
+  await metrics?.close();
+  listeners.udp.close();
+  // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
+  const force = setTimeout(() => {
+    for (const socket of tcp.open) socket.destroy();
+  }, settings.writeTimeoutMs + 1000);
+  const closed = new Promise<void>((resolve) => tcp.server.close(() => resolve()));
+  // Logged once the listeners are closed: whoever reads this line gets "connection refused".
+  logInfo(`${signal}: no new queries; finishing ${tcp.open.size} open TCP connection(s)`);
+  await closed;
+  clearTimeout(force);
+  stop.dispose();
+  throttled.flush();
+  logInfo(`stopped after ${counters.udpServed} UDP and ${counters.tcpServed} TCP answers`);
+  return EXIT.ok;
 }

@@ -1,22 +1,9 @@
 /**
  * The advertise daemon's failures, one class per condition with a stable code (README "Error codes").
- * Reading errors carry the file they are about, so the once-per-interval log line can name it.
+ * Reading a source fails with shared/fs/read-capped.ts's errors (ENOENT, ERR_FILE_TYPE,
+ * ERR_FILE_TOO_LARGE); what is read and found wrong is SourceMalformedError, naming the file.
  */
 import { BalanceError } from '../shared/errors.ts';
-
-/** A /proc (or --procfs) file, or the utmp file, is absent or not a regular file. */
-export class SourceMissingError extends BalanceError {
-  constructor(readonly file: string, options: { cause?: unknown } = {}) {
-    super('ERR_SOURCE_MISSING', `${file} is missing or not a regular file`, options);
-  }
-}
-
-/** The file is larger than its reader's cap: never read past it. */
-export class SourceTooLargeError extends BalanceError {
-  constructor(readonly file: string, readonly limit: number) {
-    super('ERR_SOURCE_TOO_LARGE', `${file} is larger than the ${limit}-byte cap`);
-  }
-}
 
 /** The file is there but does not say what it must (a field absent, not a number, out of range). */
 export class SourceMalformedError extends BalanceError {
@@ -36,15 +23,5 @@ export class ListenFdTypeError extends BalanceError {
 export class BindError extends BalanceError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('ERR_BIND', message, options);
-  }
-}
-
-/** `status` could not reach a running daemon's status socket. */
-export class StatusUnreachableError extends BalanceError {
-  constructor(readonly path: string, options: { cause?: unknown } = {}) {
-    super('ERR_STATUS_UNREACHABLE', `no advertise daemon answers on ${path} (is it running? see --status-socket)`, {
-      ...options,
-      exitCode: 3,
-    });
   }
 }

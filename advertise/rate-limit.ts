@@ -6,6 +6,7 @@
  * of memory. Eviction fails open (an evicted source starts with a full bucket): acceptable because
  * no answer is ever larger than its query, so the limit guards CPU and bandwidth, not amplification.
  */
+import { unmapIPv4 } from '../shared/net/address.ts';
 
 interface Bucket {
   tokens: number;
@@ -68,7 +69,8 @@ export class SourceRateLimiter {
 
 /** The rate-limiting identity of an address: IPv4 (also when mapped into IPv6) as is, IPv6 by /64. */
 export function sourceKey(address: string): string {
-  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
+  const v4 = unmapIPv4(address);
+  if (v4 !== address) return v4;
   if (!address.includes(':')) return address;
   const bare = address.split('%')[0]!.toLowerCase();
   const [head = '', tail] = bare.split('::');

@@ -4,7 +4,7 @@
  * caller, which logs a transition once and counts repeats. Samples never overlap: the next one is
  * scheduled when the previous one has finished.
  */
-import { BalanceError } from '../shared/errors.ts';
+import { FileTypeError } from '../shared/fs/read-capped.ts';
 import { cpuinfoSource, type CpuInfo } from './proc/cpuinfo.ts';
 import { loadavgSource, type LoadAvg } from './proc/loadavg.ts';
 import { meminfoSource, type MemInfo } from './proc/meminfo.ts';
@@ -13,6 +13,12 @@ import { statSource, type RunQueue } from './proc/stat.ts';
 import { uptimeSource } from './proc/uptime.ts';
 import { swapRates, vmstatSource, type SwapCounters, type SwapRates } from './proc/vmstat.ts';
 import { NO_SESSIONS, readUtmp, type Sessions } from './utmp.ts';
+
+/** A source that is not there (absent, or something else in its place): utmp then means no sessions. */
+export function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || err instanceof FileTypeError;
+}
 
 export interface Measurements extends LoadAvg, MemInfo, CpuInfo, RunQueue, SwapRates, Sessions {
   uptimeSec: number;
@@ -91,7 +97,7 @@ export class Sampler {
       apply(await read());
       if (this.failing.delete(source)) this.options.onRecovered(source);
     } catch (err) {
-      if (onMissing && err instanceof BalanceError && err.code === 'ERR_SOURCE_MISSING') onMissing();
+      if (onMissing && isMissing(err)) onMissing();
       const repeated = this.failing.has(source);
       this.failing.add(source);
       this.options.onError(source, err, repeated);

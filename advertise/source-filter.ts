@@ -4,6 +4,7 @@
  * on every sample, so an address that DHCP changes is followed without a restart.
  */
 import { BlockList } from 'node:net';
+import { unmapIPv4 } from '../shared/net/address.ts';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 
 export class SourceFilter {
@@ -46,7 +47,8 @@ export class SourceFilter {
   allows(address: string | undefined): boolean {
     if (address === undefined) return false;
     // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; the subnets are plain IPv4.
-    if (address.startsWith('::ffff:') && address.includes('.')) return this.list.check(address.slice(7), 'ipv4');
+    const v4 = unmapIPv4(address);
+    if (v4 !== address) return this.list.check(v4, 'ipv4');
     return this.list.check(address, address.includes(':') ? 'ipv6' : 'ipv4');
   }
 }

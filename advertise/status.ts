@@ -4,12 +4,11 @@
  * under systemd's hardening (RuntimeDirectory= gives the daemon a writable /run/ltsp-advertise even
  * with DynamicUser=), and file permissions decide who may look. The same report is logged on SIGUSR1.
  */
-import { connect, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
+import { NotRunningError } from '../shared/errors.ts';
 import { clearStaleSocket } from '../shared/net/stale-socket.ts';
-import { StatusUnreachableError } from './errors.ts';
-
-export const STATUS_MAX_BYTES = 64 * 1024;
+import { listenStatus, readStatus } from '../shared/net/status-socket.ts';
 
 /** $RUNTIME_DIRECTORY (set by systemd's RuntimeDirectory=) or the unit's directory. */
 export function defaultStatusSocket(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,45 +36,19 @@ export interface StatusReport {
 /** Serves the report on `path`; a stale socket file left by a killed daemon is replaced. */
 export async function serveStatus(path: string, report: () => StatusReport): Promise<Server> {
   await clearStaleSocket(path, 'status-socket');
-  const server = createServer((socket) => {
-    socket.on('error', () => {});
-    socket.end(`${JSON.stringify(report())}\n`);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server;
+  return listenStatus(path, report);
 }
 
-/** Asks the daemon on `path` for its report. */
-export function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusReport> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const fail = (err: unknown) => {
-      socket.destroy();
-      reject(new StatusUnreachableError(path, { cause: err }));
-    };
-    socket.setTimeout(timeoutMs, () => fail(new Error('timed out')));
-    socket.on('error', fail);
-    socket.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > STATUS_MAX_BYTES) fail(new Error('report too large'));
-      else chunks.push(chunk);
-    });
-    socket.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as StatusReport);
-      } catch (err) {
-        fail(err);
-      }
-    });
-  });
+/** Asks the daemon on `path` for its report; ERR_NOT_RUNNING (exit 3) when none answers. */
+export async function fetchStatus(path: string, timeoutMs = 3000): Promise<StatusReport> {
+  let report: Record<string, unknown> | undefined;
+  try {
+    report = await readStatus(path, timeoutMs);
+  } catch (err) {
+    throw new NotRunningError(`no advertise daemon answers on ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!report) throw new NotRunningError(`no advertise daemon answers on ${path} (is it running? see --status-socket)`);
+  return report as unknown as StatusReport;
 }
 
 /** The human-readable form: one "name value" line each, aligned. */

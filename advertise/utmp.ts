@@ -20,7 +20,7 @@
  */
 import { USER_NAME_PATTERN } from '../shared/wire/advertisement.ts';
 import { SourceMalformedError } from './errors.ts';
-import { readCapped } from './proc/read-capped.ts';
+import { readRegularFileCapped } from '../shared/fs/read-capped.ts';
 
 export const UTMP_RECORD_BYTES = 384;
 export const USER_PROCESS = 7;
@@ -69,5 +69,5 @@ export function parseUtmp(bytes: Buffer, nowSec: number, file = 'utmp'): Session
 }
 
 export async function readUtmp(path: string, nowSec: number): Promise<Sessions> {
-  return parseUtmp(await readCapped(path, UTMP_MAX_BYTES), nowSec, path);
+  return parseUtmp(await readRegularFileCapped(path, UTMP_MAX_BYTES), nowSec, path);
 }

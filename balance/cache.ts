@@ -1,11 +1,12 @@
 /**
  * The survey cache: the greeter bridge surveys the servers anyway while the greeter is shown, and
  * writes what it saw here; get_hosts uses it when it is fresh instead of querying again. The file is
- * written atomically (temp file + rename) and read like network input: size-capped, every field
+ * written atomically (shared/fs/atomic-write.ts: temp file, fsync, rename) and read like network input: size-capped, every field
  * checked, each advertisement stored as its wire document and read back through the strict wire
  * parser. Anything stale, missing or malformed reads as "no cache".
  */
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../shared/fs/atomic-write.ts';
 import { dirname } from 'node:path';
 import { parseAdvertisement } from '../shared/wire/parse.ts';
 import { renderAdvertisement } from '../shared/wire/render.ts';
@@ -45,17 +46,10 @@ export function writeSurveyCache(path: string, reports: readonly ServerReport[],
       return out;
     }),
   };
-  const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temp, JSON.stringify(body), { mode: 0o644 });
-    renameSync(temp, path);
+    writeFileAtomic(path, JSON.stringify(body), 0o644);
   } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // the temp file was never created
-    }
     throw new CacheError(`cannot write ${path}: ${(err as Error).message}`, err);
   }
 }

@@ -4,18 +4,25 @@
  * Wire-format refusals (ERR_WIRE_*) come from shared/wire/errors.ts and are shown as they are.
  */
 import { BalanceError } from '../shared/errors.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 
-/** A `host[:port]` entry that cannot be a server address. */
+/**
+ * A `host[:port]` entry that cannot be a server address, or (`pastCap`) entries past MAX_SERVERS:
+ * those are never fatal, from any source, because the first ones still make a usable list.
+ */
 export class ServerListError extends BalanceError {
-  constructor(readonly entry: string, readonly source: string, readonly reason: string) {
-    super('ERR_SERVER_LIST', `${source}: server entry ${JSON.stringify(entry.slice(0, 80))} ${reason}`, { exitCode: 2 });
+  constructor(readonly entry: string, readonly source: string, readonly reason: string, readonly pastCap = false) {
+    super('ERR_SERVER_LIST', `${source}: server entry ${JSON.stringify(entry.slice(0, 80))} ${reason}`, { exitCode: EXIT.usage });
   }
 }
 
-/** No valid answer before the overall deadline (UDP silent, TCP not finished). */
+/**
+ * No valid answer before the overall deadline (UDP silent, TCP not finished, no discovery answer).
+ * For TCP, `connected` and `received` say how far a slow server got.
+ */
 export class SurveyTimeoutError extends BalanceError {
-  constructor(deadlineMs: number, what = 'no answer') {
-    super('ERR_SURVEY_TIMEOUT', `${what} within the ${deadlineMs} ms deadline`);
+  constructor(message: string, readonly connected?: boolean, readonly received?: number) {
+    super('ERR_SURVEY_TIMEOUT', message);
   }
 }
 
@@ -50,7 +57,7 @@ export class LoadBalancerError extends BalanceError {
 /** Nothing to choose from: no server configured, none discovered. */
 export class NoServersError extends BalanceError {
   constructor() {
-    super('ERR_NO_SERVERS', 'no server configured (LDM_BALANCE_SERVERS) and none discovered', { exitCode: 4 });
+    super('ERR_NO_SERVERS', 'no server configured (LDM_BALANCE_SERVERS) and none discovered', { exitCode: EXIT.notFound });
   }
 }
 
@@ -61,10 +68,5 @@ export class CacheError extends BalanceError {
   }
 }
 
-/** The code and message of any thrown value, for a ServerReport or a log line. */
-export function errorSummary(err: unknown): { code: string; message: string } {
-  if (err instanceof BalanceError) return { code: err.code, message: err.message };
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: typeof code === 'string' ? code : 'ERR_INTERNAL', message };
-}
+/** Kept here for the probes that import it with the errors they summarise. */
+export { errorSummary } from '../shared/errors.ts';

@@ -1,22 +1,21 @@
 /**
- * Server addresses as the administrator writes them: `host[:port]` entries separated by spaces or
- * commas, IPv6 in brackets when a port follows (`[fd00::5]:377`; a bare `fd00::5` is the address
- * alone). The port defaults to the advertise port, 377. IPv6 addresses are kept in their canonical
- * spelling (shared/net/ipv6.ts), so two spellings of one address are one server.
+ * Server lists as the administrator writes them: `host[:port]` entries (shared/net/address.ts)
+ * separated by spaces or commas. The port defaults to the advertise port, 377.
  */
 import { isIP } from 'node:net';
+import { parseHostPort, type HostPort } from '../shared/net/address.ts';
 import { canonicalIPv6 } from '../shared/net/ipv6.ts';
-import { ADVERTISE_PORT, HOSTNAME_PATTERN } from '../shared/wire/advertisement.ts';
+import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
+import { logWarning } from '../shared/log.ts';
 import { ServerListError } from './errors.ts';
 
-export interface ServerAddress {
-  host: string;
-  port: number;
-}
+/** A server: host and advertise port (shared/net/address.ts parses the entries). */
+export type ServerAddress = HostPort;
 
 /** More servers than any site runs behind one greeter; a longer list is a mistake or an attack. */
 export const MAX_SERVERS = 256;
-const MAX_LIST_CHARS = 64 * 1024;
+/** Room for MAX_SERVERS of the longest entries (`[v6]:port`, a 253-character name with a port). */
+export const MAX_LIST_CHARS = 128 * 1024;
 
 export type InvalidEntryHandler = (error: ServerListError) => void;
 
@@ -24,6 +23,11 @@ export type InvalidEntryHandler = (error: ServerListError) => void;
  * The servers in `text`, in order, duplicates dropped. An invalid entry throws a ServerListError
  * naming it and `source`, unless `onInvalid` is given: then it is reported there and skipped, so
  * one typo in lts.conf does not cost the other servers.
+ *
+ * Past the caps (MAX_SERVERS entries, MAX_LIST_CHARS characters) the rule is the same for every
+ * source (lts.conf, environment, --servers): the first entries are used and the rest is reported
+ * once, naming the cap, as a ServerListError with `pastCap` (to `onInvalid`, else logged). Never
+ * fatal: get_hosts must print a host, and a list that is only too long still has good entries.
  */
 export function parseServerList(text: string, source: string, onInvalid?: InvalidEntryHandler): ServerAddress[] {
   const reject = (entry: string, reason: string): void => {
@@ -31,15 +35,24 @@ export function parseServerList(text: string, source: string, onInvalid?: Invali
     if (!onInvalid) throw error;
     onInvalid(error);
   };
+  const pastCap = (entry: string, ignored: number, cap: string): void => {
+    const error = new ServerListError(entry, source, `and ${ignored - 1} more ${ignored === 2 ? 'entry' : 'entries'} after it are past the limit of ${cap}: ignored; the first ${MAX_SERVERS} servers at most are used`, true);
+    if (onInvalid) onInvalid(error);
+    else logWarning(error.message);
+  };
+  let words = text.split(/[\s,]+/);
   if (text.length > MAX_LIST_CHARS) {
-    reject(text.slice(0, 40), `list is longer than ${MAX_LIST_CHARS} characters`);
-    return [];
+    // Cut at the last separator before the cap: no entry is read half.
+    const kept = text.slice(0, MAX_LIST_CHARS + 1).replace(/[^\s,]*$/, '').split(/[\s,]+/);
+    const ignored = words.filter(Boolean).length - kept.filter(Boolean).length;
+    if (ignored > 0) pastCap(words.filter(Boolean)[kept.filter(Boolean).length]!, ignored, `${MAX_LIST_CHARS} characters`);
+    words = kept;
   }
   const out: ServerAddress[] = [];
   const seen = new Set<string>();
-  for (const entry of text.split(/[\s,]+/)) {
+  for (const [i, entry] of words.entries()) {
     if (entry === '') continue;
-    const parsed = parseEntry(entry);
+    const parsed = parseHostPort(entry, ADVERTISE_PORT);
     if (typeof parsed === 'string') {
       reject(entry, parsed);
       continue;
@@ -47,7 +60,7 @@ export function parseServerList(text: string, source: string, onInvalid?: Invali
     const key = serverKey(parsed);
     if (seen.has(key)) continue;
     if (out.length === MAX_SERVERS) {
-      reject(entry, `is past the limit of ${MAX_SERVERS} servers`);
+      pastCap(entry, words.slice(i).filter(Boolean).length, `${MAX_SERVERS} servers`);
       break;
     }
     seen.add(key);
@@ -56,47 +69,13 @@ export function parseServerList(text: string, source: string, onInvalid?: Invali
   return out;
 }
 
-/** The address, or why it is not one. */
-function parseEntry(entry: string): ServerAddress | string {
-  let host = entry;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-    if (isIP(host) !== 6) return 'has brackets around something that is not an IPv6 address';
-  } else if (isIP(entry) === 6) {
-    return { host: canonicalIPv6(entry), port: ADVERTISE_PORT };
-  } else {
-    const colon = entry.lastIndexOf(':');
-    if (colon !== -1) {
-      host = entry.slice(0, colon);
-      portText = entry.slice(colon + 1);
-    }
-  }
-  let port = ADVERTISE_PORT;
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-      return `has an invalid port ${JSON.stringify(portText.slice(0, 20))} (1..65535)`;
-    }
-    port = Number(portText);
-  }
-  if (isIP(host) === 0 && !isHostname(host)) return 'is not a host name or IP address';
-  return { host: canonicalIPv6(host), port };
-}
-
-function isHostname(host: string): boolean {
-  if (!HOSTNAME_PATTERN.test(host) || host.startsWith('.') || host.includes('..')) return false;
-  return host.split('.').every((label) => label.length <= 63 && !label.startsWith('-') && !label.endsWith('-'));
-}
-
 /** How the server is printed for LDM and in explanations: `host` for the default port, else `host:port`. */
 export function formatServer(s: ServerAddress): string {
   if (s.port === ADVERTISE_PORT) return s.host;
   return isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
 }
 
-/** Identity of a server for de-duplication, hashing and cache matching (one spelling per IPv6 address). */
+/** Identity of a server for de-duplication, hashing and cache matching. */
 export function serverKey(s: ServerAddress): string {
   return `${canonicalIPv6(s.host).toLowerCase()}|${s.port}`;
 }

@@ -4,6 +4,7 @@
  * Each returns the value or a phrase saying what is wrong, which settings.ts turns into one warning.
  */
 import { canonicalIPv6 } from '../shared/net/ipv6.ts';
+import { LTSP_FALSE, LTSP_TRUE } from '../shared/options.ts';
 
 export const LOADBALANCER_PORT = 8008;
 
@@ -16,10 +17,11 @@ export interface LoadBalancerAddress {
 export type Parsed<T> = { ok: T } | { error: string };
 const fail = (error: string): { error: string } => ({ error });
 
+/** LTSP's boolean words, the one vocabulary of lts.conf (shared/options.ts). */
 export function parseBoolean(v: string): Parsed<boolean> {
-  if (['Y', 'y', 'True', 'true'].includes(v)) return { ok: true };
-  if (['N', 'n', 'False', 'false'].includes(v)) return { ok: false };
-  return fail('is not a boolean (Y y True true / N n False false)');
+  if ((LTSP_TRUE as readonly string[]).includes(v)) return { ok: true };
+  if ((LTSP_FALSE as readonly string[]).includes(v)) return { ok: false };
+  return fail(`is not a boolean (${LTSP_TRUE.join(' ')} / ${LTSP_FALSE.join(' ')})`);
 }
 
 export function parseNumber(min: number, max: number, integer = false): (v: string) => Parsed<number> {

@@ -1,10 +1,11 @@
 /**
  * get_hosts settings: each key from the environment first (LTSP's ltsp_config has already exported
- * lts.conf there before LDM runs), else from lts.conf read with the LTSP 5 rules (ltsconf.ts). A value
- * that is present but invalid is reported once, naming the key, the value and where it came from, and
- * the safe default is used instead: get_hosts must still print a host.
+ * lts.conf there before LDM runs), else from lts.conf resolved as getltscfg resolves it
+ * (ltsp/ltsconf.ts). A value that is present but invalid is reported once, naming the key, the value
+ * and where it came from, and the safe default is used instead: get_hosts must still print a host.
+ * lts.conf's own problems (syntax, includes) are reported the same way and never stop anything.
  */
-import { MAX_LTS_CONF_BYTES, parseLtsConf, resolveForClient, type ConfEntry } from '../ltsp/ltsconf.ts';
+import { formatIssue, readLtsConf, type LtsConf } from '../ltsp/ltsconf.ts';
 import {
   parseBoolean,
   parseChoice,
@@ -15,7 +16,7 @@ import {
   type LoadBalancerAddress,
   type Parsed,
 } from './setting-values.ts';
-import { readFileCapped } from '../shared/fs/read-capped.ts';
+import { GET_HOSTS } from '../shared/option-table.ts';
 import { parseServerList, type ServerAddress } from './servers.ts';
 
 export { LOADBALANCER_PORT, type LoadBalancerAddress } from './setting-values.ts';
@@ -23,9 +24,6 @@ export { LOADBALANCER_PORT, type LoadBalancerAddress } from './setting-values.ts
 export const ALGORITHMS = ['two-choices', 'deficit', 'best', 'weighted', 'machash', 'random', 'fixed', 'loadbalancer'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 export type LocalAlgorithm = Exclude<Algorithm, 'loadbalancer'>;
-
-/** Where LTSP 5 clients find lts.conf (the chroot's /etc, filled at boot). */
-export const DEFAULT_LTS_CONF_PATHS = ['/etc/lts.conf'];
 
 export interface Settings {
   /** LDM_BALANCE_SERVERS; empty means discover (or fall back to SERVER). */
@@ -66,7 +64,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxLoadPerCpu: 2,
   maxRttMs: 100,
   skipSwapping: true,
-  timeoutMs: 300,
+  timeoutMs: GET_HOSTS.timeout.default,
   xdmcp: false,
   weights: new Map(),
   slowStartSec: 120,
@@ -89,11 +87,13 @@ export interface SettingWarning {
 
 export interface LoadSettingsOptions {
   env: NodeJS.ProcessEnv;
-  /** An lts.conf to read instead of the default paths (`--config FILE`). */
-  configPath?: string;
-  mac?: string;
-  ip?: string;
-  hostname?: string;
+  /** An lts.conf to read instead of /etc/lts.conf (`--config FILE`). */
+  configPath?: string | undefined;
+  mac?: string | undefined;
+  ip?: string | undefined;
+  hostname?: string | undefined;
+  /** lts.conf already read (and its issues reported) by the caller, as the bridge does for all its keys; null: none. */
+  ltsConf?: LtsConf | null;
 }
 
 interface KeySpec<K extends keyof Settings = keyof Settings> {
@@ -111,7 +111,7 @@ export const SETTING_KEYS: readonly KeySpec[] = [
   spec('LDM_BALANCE_MAX_LOAD', 'maxLoadPerCpu', parseNumber(0, 1000)),
   spec('LDM_BALANCE_MAX_RTT_MS', 'maxRttMs', parseNumber(0, 60_000, true)),
   spec('LDM_BALANCE_SKIP_SWAPPING', 'skipSwapping', parseBoolean),
-  spec('LDM_BALANCE_TIMEOUT_MS', 'timeoutMs', parseNumber(10, 10_000, true)),
+  spec('LDM_BALANCE_TIMEOUT_MS', 'timeoutMs', parseNumber(GET_HOSTS.timeout.min, GET_HOSTS.timeout.max, true)),
   spec('LDM_BALANCE_XDMCP', 'xdmcp', parseBoolean),
   spec('LDM_BALANCE_WEIGHTS', 'weights', parseWeights),
   spec('LDM_BALANCE_SLOW_START_S', 'slowStartSec', parseNumber(0, 86_400, true)),
@@ -136,13 +136,10 @@ function describeValue(v: unknown): string {
 export function loadSettings(opts: LoadSettingsOptions): { settings: Settings; warnings: SettingWarning[] } {
   const settings: Settings = { ...DEFAULT_SETTINGS, weights: new Map() };
   const warnings: SettingWarning[] = [];
-  const conf = readConf(opts, warnings);
-  const lookup = (key: string): { value: string; source: string; line?: number } | undefined => {
-    const fromEnv = opts.env[key];
-    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'environment' };
-    const entry: ConfEntry | undefined = conf?.entries.get(key);
-    return entry && conf ? { value: entry.value, source: conf.path, line: entry.line } : undefined;
-  };
+  // lts.conf's own problems are reported by whoever read it: here, or the caller that passed it in.
+  const conf = opts.ltsConf !== undefined ? opts.ltsConf : readLtsConf({ path: opts.configPath, client: opts });
+  if (opts.ltsConf === undefined) for (const issue of conf?.issues ?? []) warnings.push({ key: '', value: '', source: 'lts.conf', message: formatIssue(issue) });
+  const lookup = settingLookup(opts.env, conf);
   for (const { key, field, parse } of SETTING_KEYS) {
     const found = lookup(key);
     if (!found) continue;
@@ -154,7 +151,7 @@ export function loadSettings(opts: LoadSettingsOptions): { settings: Settings; w
   const servers = lookup('LDM_BALANCE_SERVERS');
   if (servers) {
     settings.servers = parseServerList(servers.value, 'LDM_BALANCE_SERVERS', (err) =>
-      warnings.push({ ...servers, key: 'LDM_BALANCE_SERVERS', value: err.entry, message: `${err.reason}; entry skipped` }),
+      warnings.push({ ...servers, key: 'LDM_BALANCE_SERVERS', value: err.entry, message: err.pastCap ? err.reason : `${err.reason}; entry skipped` }),
     );
   }
   const boot = lookup('SERVER')?.value.trim();
@@ -165,30 +162,31 @@ export function loadSettings(opts: LoadSettingsOptions): { settings: Settings; w
   return { settings, warnings };
 }
 
-function readConf(opts: LoadSettingsOptions, warnings: SettingWarning[]): { path: string; entries: Map<string, ConfEntry> } | undefined {
-  const paths = opts.configPath ? [opts.configPath] : DEFAULT_LTS_CONF_PATHS;
-  for (const path of paths) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileCapped(path, MAX_LTS_CONF_BYTES);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (!opts.configPath && code === 'ENOENT') continue;
-      warnings.push({ key: '', value: path, source: path, message: `cannot read: ${(err as Error).message}` });
-      continue;
-    }
-    const conf = parseLtsConf(bytes);
-    const resolved = resolveForClient(conf, { hostname: opts.hostname, ip: opts.ip, mac: opts.mac });
-    for (const issue of [...conf.issues, ...resolved.issues]) {
-      warnings.push({ key: '', value: '', source: path, line: issue.line, message: issue.message });
-    }
-    return { path, entries: resolved.entries };
-  }
-  return undefined;
+export interface FoundSetting {
+  value: string;
+  /** "environment", or the lts.conf file the value came from. */
+  source: string;
+  line?: number;
+}
+
+/**
+ * A key from the environment, else from lts.conf. An empty value counts as unset in both, as a
+ * shell's `[ -n "$KEY" ]` would (getltscfg prints `KEY=""` for `KEY = ""`).
+ */
+export function settingLookup(env: NodeJS.ProcessEnv, conf: LtsConf | null | undefined): (key: string) => FoundSetting | undefined {
+  return (key) => {
+    const fromEnv = env[key];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'environment' };
+    const entry = conf?.values.get(key);
+    return entry && entry.value !== '' ? { value: entry.value, source: entry.at.file, line: entry.at.line } : undefined;
+  };
 }
 
 /** One line for stderr: where, which key, which value, what is wrong, what is used instead. */
 export function formatWarning(w: SettingWarning): string {
+  if (w.source === 'lts.conf' && !w.key) return w.message; // already "file line N: message"
   const where = w.source === 'environment' ? 'environment' : `${w.source}${w.line ? ` line ${w.line}` : ''}`;
-  return w.key ? `${where}: ${w.key}=${JSON.stringify(w.value)} ${w.message}` : `${where}: ${w.message}`;
+  // A value from a garbage file is shown escaped: never raw bytes, never a character the terminal interprets.
+  const value = JSON.stringify(w.value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return w.key ? `${where}: ${w.key}=${value} ${w.message}` : `${where}: ${w.message}`;
 }

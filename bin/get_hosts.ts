@@ -10,6 +10,8 @@
 import { parseArgs } from 'node:util';
 import { runCli } from '../shared/cli.ts';
 import { UsageError } from '../shared/errors.ts';
+import { EXIT } from '../shared/exit-codes.ts';
+import { versionLine } from '../shared/version.ts';
 
 const USAGE = `Usage: get_hosts [options]
 
@@ -21,13 +23,15 @@ Options:
                      (instead of LDM_BALANCE_SERVERS)
   --algorithm NAME   two-choices, best, weighted, machash, random, fixed, loadbalancer
   --mac ADDR         this client's MAC for lts.conf sections and machash
-  --timeout MS       the overall deadline in ms (default 300)
+  --timeout TIME     the overall deadline: 300ms, 0.5s; a bare number is ms
+                     (10ms..10s, default 300ms)
   --seed N           seed the random choices (reproducible runs)
   --explain          print per server what it reported, its status and why the winner won
   --json             the same as JSON, on one line
   --replay FILE      decide again, with no network, from get_hosts --json lines in FILE
                      (each may add "override": {"algorithm", "mac", "seed"}); one decision per line
   -h, --help         this help
+  -V, --version      print the version
 `;
 
 // No top-level await: the same source bundles to CommonJS too (see get-hosts/README.md, start-up).
@@ -49,21 +53,22 @@ void runCli(async () => {
         json: { type: 'boolean' },
         replay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
     });
   } catch (err) {
     throw new UsageError(`${(err as Error).message} (get_hosts --help lists the options)`);
   }
-  const { help, replay, ...args } = parsed.values;
-  if (help) {
-    process.stdout.write(USAGE);
-    return 0;
+  const { help, version, replay, ...args } = parsed.values;
+  if (help || version) {
+    process.stdout.write(help ? USAGE : versionLine('get_hosts'));
+    return EXIT.ok;
   }
   if (replay !== undefined) {
     if (Object.keys(args).length > 0) throw new UsageError('--replay takes no other option: the settings come from each line');
     const { replayFile } = await import('../get-hosts/replay.ts');
-    // Exit 1 when any line was rejected (each one was reported on stderr), 0 when every line decided.
-    return (await replayFile(replay, (text) => void process.stdout.write(text))) > 0 ? 1 : 0;
+    // Partial (5) when any line was rejected (each one was reported on stderr), 0 when every line decided.
+    return (await replayFile(replay, (text) => void process.stdout.write(text))) > 0 ? EXIT.partial : EXIT.ok;
   }
   const { runGetHosts } = await import('../get-hosts/main.ts');
   return runGetHosts(args, { env: process.env, write: (text) => void process.stdout.write(text) });

@@ -5,11 +5,12 @@
  *   choose   text-mode chooser (the reference greeter)
  *   status   print the running bridge's counters
  * Arguments are parsed here; the component is imported only once a subcommand runs.
- * Exit codes (greeter-bridge/README.md): 0 ok, 1 failure, 2 usage/config, 3 another bridge serves
- * the queue, 4 choose cancelled, 5 no snapshot in time, 6 status: no bridge running.
+ * Exit codes (shared/exit-codes.ts, greeter-bridge/README.md): 0 ok, 1 failure, 2 usage/config,
+ * 3 status: no bridge running, 4 internal error, 6 another bridge serves the queue, 8 choose
+ * cancelled, 9 no snapshot in time. Only `watch` and `status` may be abbreviated (they only read).
  */
 import { Command } from 'commander';
-import { runProgram, type ActionRunner } from '../shared/cli.ts';
+import { readOnly, runProgram, type ActionRunner } from '../shared/program.ts';
 import { setLogLevel } from '../shared/log.ts';
 
 type Action = (flags: Record<string, unknown>) => Promise<number>;
@@ -29,9 +30,7 @@ function buildProgram(runner: ActionRunner): Command {
       return action(flags);
     });
   const program = new Command('ltsp-greeter-bridge')
-    .description('Bridge between LDM and its greeter: the live server list over POSIX message queues.')
-    .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    .description('Bridge between LDM and its greeter: the live server list over POSIX message queues.');
   const lazy = (name: 'serveCommand' | 'watchCommand' | 'chooseCommand' | 'statusCommand'): Action => async (flags) => {
     const commands = await import('../greeter-bridge/commands.ts');
     return commands[name](flags);
@@ -39,7 +38,7 @@ function buildProgram(runner: ActionRunner): Command {
 
   commonOptions(program.command('serve').description('poll the servers and publish snapshots; forward the choice to LDM'))
     .option('--servers <list>', 'servers to poll, "host[:port]" separated by spaces or commas (default: LDM_BALANCE_SERVERS)')
-    .option('--interval <seconds>', 'seconds between polls (default: $LDM_BALANCE_BRIDGE_INTERVAL_S, else 30)')
+    .option('--interval <time>', 'time between polls: 30s, 500ms; a bare number is seconds (default: $LDM_BALANCE_BRIDGE_INTERVAL_S, else 30s)')
     .option('--group <group>', 'queues mode 0660 with this group instead of 0600 (default: $LDM_BALANCE_BRIDGE_GROUP)')
     .option('--output <file>', 'write each accepted choice here (atomically) instead of stdout (default: $LDM_BALANCE_BRIDGE_OUTPUT)')
     .option('--cache <file>', 'survey cache for get_hosts (default: LDM_BALANCE_CACHE, else /run/ltsp-balance/survey.json)')
@@ -49,16 +48,16 @@ function buildProgram(runner: ActionRunner): Command {
     .option('--remove-queues', 'remove both queues on exit (demos, tests; by default they stay for the next bridge)')
     .action((flags: Record<string, unknown>) => run(lazy('serveCommand'), flags));
 
-  commonOptions(program.command('watch').description('print each snapshot as one JSON line on stdout'))
+  commonOptions(readOnly(program.command('watch')).description('print each snapshot as one JSON line on stdout'))
     .option('--once', 'exit after the first snapshot')
-    .option('--timeout <seconds>', 'with --once: give up after this long (exit 5)')
+    .option('--timeout <time>', 'with --once: give up after this long, exit 9 (10s, 500ms; a bare number is seconds)')
     .action((flags: Record<string, unknown>) => run(lazy('watchCommand'), flags));
 
   commonOptions(program.command('choose').description('text-mode chooser: arrow keys and Enter; prints the chosen server'))
-    .option('--timeout <seconds>', 'give up when no snapshot arrives for this long (exit 5)')
+    .option('--timeout <time>', 'give up when no snapshot arrives for this long, exit 9 (10s; a bare number is seconds)')
     .action((flags: Record<string, unknown>) => run(lazy('chooseCommand'), flags));
 
-  commonOptions(program.command('status').description('print the counters of the bridge serving the queue'))
+  commonOptions(readOnly(program.command('status')).description('print the counters of the bridge serving the queue'))
     .action((flags: Record<string, unknown>) => run(lazy('statusCommand'), flags));
   return program;
 }

@@ -3,15 +3,16 @@
  *   ltsp-server-advertise [flags]   run the daemon in the foreground until SIGTERM
  *   ltsp-server-advertise status    print a running daemon's counters
  * Arguments are parsed and checked here; the daemon is imported only when it is going to run.
- * Exit codes: 0 ok, 1 runtime failure (cannot bind, bad LISTEN_FDS), 2 usage or config error,
- * 3 status: no daemon answers (advertise/README.md).
+ * Exit codes (shared/exit-codes.ts): 0 ok, 1 runtime failure (cannot bind, bad LISTEN_FDS), 2 usage
+ * or config error, 3 status: no daemon answers, 4 internal error.
  */
 import { Command, Option } from 'commander';
-import { runProgram, type ActionRunner } from '../shared/cli.ts';
-import { UsageError } from '../shared/errors.ts';
+import { readOnly, runProgram, type ActionRunner } from '../shared/program.ts';
+import { flagValue } from '../shared/options.ts';
+import { ADVERTISE } from '../shared/option-table.ts';
 import { setLogLevel } from '../shared/log.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
-import { SETTING_SPECS, settingsFromFlags } from '../advertise/settings.ts';
+import { SETTING_SPECS, settingHelp, settingsFromFlags } from '../advertise/settings.ts';
 import { defaultStatusSocket } from '../advertise/status.ts';
 import { parseMetricsAddress } from '../shared/metrics/publish.ts';
 import { DEFAULT_POOL_SUMMARY } from '../advertise/pool-summary.ts';
@@ -22,8 +23,6 @@ function buildProgram(run: ActionRunner): Command {
   const program = new Command('ltsp-server-advertise')
     .description('Advertise this LTSP application server\'s load on TCP and UDP port 377 (runs in the foreground).')
     .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
     .option('--address <addr>', 'address to bind when not socket-activated', '0.0.0.0')
     .option('--port <n>', 'TCP and UDP port to bind when not socket-activated', String(ADVERTISE_PORT))
     .option('--procfs <dir>', 'read this directory instead of /proc', '/proc')
@@ -37,18 +36,17 @@ function buildProgram(run: ActionRunner): Command {
     .option('--pool-summary <file>', 'the winbind pool\'s summary file, advertised when present and fresh', DEFAULT_POOL_SUMMARY)
     .option('--verbose', 'log debug events too');
   for (const spec of SETTING_SPECS) {
-    program.addOption(new Option(spec.kind === 'boolean' ? spec.flag : `${spec.flag} <n>`, spec.help));
+    program.addOption(new Option(spec.kind === 'boolean' ? spec.flag : `${spec.flag} <${spec.kind === 'duration' ? 'time' : 'n'}>`, settingHelp(spec)));
   }
   program.action((opts: Record<string, unknown>) =>
     run(async () => {
-      const port = String(opts.port);
-      if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(port)}`);
+      const port = flagValue(ADVERTISE.port, String(opts.port));
       const flagSettings = settingsFromFlags(opts);
       if (opts.verbose) setLogLevel('debug');
       const { runDaemon } = await import('../advertise/daemon.ts');
       return runDaemon({
         address: String(opts.address),
-        port: Number(port),
+        port,
         procfs: String(opts.procfs),
         utmp: String(opts.utmp),
         configPath: opts.config as string | undefined,
@@ -62,8 +60,7 @@ function buildProgram(run: ActionRunner): Command {
       });
     }),
   );
-  program
-    .command('status')
+  readOnly(program.command('status'))
     .description('print the counters of the daemon running on this machine')
     .option('--status-socket <path>', 'the daemon\'s status socket', defaultStatusSocket())
     .option('--json', 'print the raw JSON report')

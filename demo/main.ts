@@ -1,10 +1,13 @@
 /**
- * `npm run demo`: the README's first command. Same as `ltsp-balance demo` with its defaults;
- * flags: --port N, --no-chooser.
+ * `npm run demo`: the README's first command, and the demo's only entry point. It runs from the
+ * source tree (each command from its source under tsx, /proc snapshots from testing/fixtures/proc),
+ * so it is not part of the shipped ltsp-balance: the bundles carry no fixtures and no test harness.
+ * Flags: --port N, --no-chooser.
  */
 import { parseArgs } from 'node:util';
 import { runCli } from '../shared/cli.ts';
 import { UsageError } from '../shared/errors.ts';
+import { flagValue } from '../shared/options.ts';
 
 await runCli(async () => {
   let values;
@@ -13,8 +16,7 @@ await runCli(async () => {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const port = Number(values.port);
-  if (!/^\d{1,5}$/.test(values.port) || port < 1 || port > 65_535) throw new UsageError(`--port must be 1..65535, got ${JSON.stringify(values.port)}`);
+  const port = flagValue({ kind: 'port', what: 'the demo daemons\' port', flag: '--port', min: 1 }, values.port);
   const { runDemo } = await import('./run.ts');
   return runDemo({ port, chooser: !values['no-chooser'], out: process.stdout });
 });

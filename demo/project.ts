@@ -14,7 +14,7 @@ export class DemoError extends BalanceError {
   }
 }
 
-/** demo/ in the sources, dist/bin/ in a build: walk up to the tree that has the fixtures. */
+/** The source tree this file is in (the demo runs only from there: demo/main.ts). */
 export function projectRoot(start = dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = start, i = 0; i < 5; dir = dirname(dir), i++) {
     if (existsSync(join(dir, 'testing/fixtures/proc/idle')) && existsSync(join(dir, 'bin/ltsp-server-advertise.ts'))) return dir;

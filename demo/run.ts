@@ -1,5 +1,5 @@
 /**
- * `npm run demo` / `ltsp-balance demo`: a small fleet on loopback, no root needed.
+ * `npm run demo` (from the source tree only): a small fleet on loopback, no root needed.
  * Four advertise daemons (idle, busy, swapping, draining) and one address with none; get_hosts
  * with --explain for several algorithms; the greeter bridge's live snapshot (or its chooser on a
  * terminal); the winbind pool authenticating against its local-file backend. Everything it

@@ -4,12 +4,15 @@
  * goes wrong after the server list is known, LDM still gets a host list on stdout.
  */
 import { UsageError } from '../shared/errors.ts';
+import { EXIT } from '../shared/exit-codes.ts';
+import { flagValue } from '../shared/options.ts';
+import { GET_HOSTS } from '../shared/option-table.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
 import { logError, logWarning } from '../shared/log.ts';
 import { readSurveyCache } from '../balance/cache.ts';
 import { decide, type LoadBalancerAnswer } from '../balance/decide/decide.ts';
 import { discoverServers } from '../balance/probe/discover.ts';
-import { NoServersError } from '../balance/errors.ts';
+import { errorSummary, LoadBalancerError, NoServersError, SurveyTimeoutError } from '../balance/errors.ts';
 import { explanation, formatExplanation, type ExplainContext } from './explain.ts';
 import { hostList } from './host-list.ts';
 import { localIdentity, normalizeMac } from '../ltsp/identity.ts';
@@ -20,18 +23,13 @@ import { parseServerList, serverKey, type ServerAddress } from '../balance/serve
 import { ALGORITHMS, formatWarning, loadSettings, type Algorithm, type Settings } from '../balance/settings.ts';
 import { surveyServers, type ServerReport } from '../balance/probe/survey.ts';
 
-/** Exit codes (LDM ignores them; scripts and the README use them). */
-export const EXIT = {
-  ok: 0,
-  internal: 1,
-  usage: 2,
-  /** No server answered: the configured list was printed. */
-  noneAnswered: 3,
-  /** No server configured or discovered: nothing printed. */
-  noServers: 4,
-  /** Hosts printed, but a setting was invalid and its default used. */
-  badSetting: 5,
-} as const;
+/**
+ * get_hosts' rows of the shared exit-code table (LDM ignores the status; scripts and the README use it):
+ * ok, usage, internal (after the server list was known: the configured list was printed),
+ * unavailable (no server answered: the configured list was printed), notFound (no server configured
+ * or discovered: nothing printed, ERR_NO_SERVERS), partial (hosts printed, but an invalid setting was
+ * replaced by its default). unavailable wins over partial.
+ */
 
 export interface GetHostsArgs {
   config?: string;
@@ -80,8 +78,8 @@ export async function runGetHosts(args: GetHostsArgs, io: GetHostsIo): Promise<n
     if (args.json) io.write(`${JSON.stringify(explanation(decision, ctx))}\n`);
     else if (args.explain) io.write(formatExplanation(decision, ctx));
     else io.write(`${hosts.join(' ')}\n`);
-    if (decision.fallback === 'none-answered') return EXIT.noneAnswered;
-    return warnings.length > 0 ? EXIT.badSetting : EXIT.ok;
+    if (decision.fallback === 'none-answered') return EXIT.unavailable;
+    return warnings.length > 0 ? EXIT.partial : EXIT.ok;
   } catch (err) {
     if (err instanceof NoServersError || fallbackHosts.length === 0) throw err;
     logError(`${(err as Error).message}: printing the configured list`);
@@ -104,7 +102,9 @@ function checkArgs(args: GetHostsArgs): Overrides {
   const out: Overrides = {};
   if (args.servers !== undefined) {
     out.servers = parseServerList(args.servers, '--servers', (err) => {
-      throw new UsageError(err.message);
+      // Past the 256-server cap: the same warning as from lts.conf, not a usage error (servers.ts).
+      if (err.pastCap) logWarning(err.message);
+      else throw new UsageError(err.message);
     });
     if (out.servers.length === 0) throw new UsageError('--servers: the list is empty');
   }
@@ -118,16 +118,8 @@ function checkArgs(args: GetHostsArgs): Overrides {
     out.mac = normalizeMac(args.mac);
     if (!out.mac) throw new UsageError(`--mac ${JSON.stringify(args.mac)} is not a MAC address (aa:bb:cc:dd:ee:ff)`);
   }
-  if (args.timeout !== undefined) {
-    if (!/^\d{1,5}$/.test(args.timeout) || Number(args.timeout) < 10 || Number(args.timeout) > 10_000) {
-      throw new UsageError(`--timeout ${JSON.stringify(args.timeout)} must be a whole number of ms, 10..10000`);
-    }
-    out.timeoutMs = Number(args.timeout);
-  }
-  if (args.seed !== undefined) {
-    if (!/^\d{1,10}$/.test(args.seed) || Number(args.seed) > 0xffffffff) throw new UsageError(`--seed ${JSON.stringify(args.seed)} must be a whole number 0..4294967295`);
-    out.seed = Number(args.seed);
-  }
+  if (args.timeout !== undefined) out.timeoutMs = flagValue(GET_HOSTS.timeout, args.timeout);
+  if (args.seed !== undefined) out.seed = flagValue(GET_HOSTS.seed, args.seed);
   return out;
 }
 
@@ -161,7 +153,7 @@ async function gather(settings: Settings, deadline: Deadline, onReport: (r: Serv
   const boot: ServerAddress | undefined = settings.bootServer ? { host: settings.bootServer, port: ADVERTISE_PORT } : undefined;
   if (settings.discover) {
     const found = await discoverServers({ timeoutMs: deadline.remaining(), signal: deadline.signal });
-    if (boot && !found.some((r) => r.server.host === boot.host)) found.push({ server: boot, reachable: false, error: { code: 'ERR_SURVEY_TIMEOUT', message: 'did not answer the discovery broadcast' } });
+    if (boot && !found.some((r) => r.server.host === boot.host)) found.push({ server: boot, reachable: false, error: errorSummary(new SurveyTimeoutError('did not answer the discovery broadcast')) });
     if (found.length > 0) return { reports: found, source: 'discovery' };
   } else if (boot) {
     return { reports: await surveyServers([boot], { timeoutMs: deadline.remaining(), onReport, signal: deadline.signal }), source: 'survey' };
@@ -170,7 +162,7 @@ async function gather(settings: Settings, deadline: Deadline, onReport: (r: Serv
 }
 
 function startLoadBalancer(settings: Settings, deadline: Deadline): Promise<LoadBalancerAnswer> {
-  if (!settings.loadBalancer) return Promise.resolve({ error: { code: 'ERR_LOADBALANCER', message: 'LDM_BALANCE_LOADBALANCER is not set' } });
+  if (!settings.loadBalancer) return Promise.resolve({ error: errorSummary(new LoadBalancerError('LDM_BALANCE_LOADBALANCER is not set')) });
   return askLoadBalancer(settings.loadBalancer, deadline.signal);
 }
 

@@ -17,6 +17,7 @@ import { parseServerList } from '../balance/servers.ts';
 import { ALGORITHMS, DEFAULT_SETTINGS, type Algorithm, type LocalAlgorithm, type Settings } from '../balance/settings.ts';
 import type { ServerReport } from '../balance/probe/survey.ts';
 import { BalanceError } from '../shared/errors.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 import { logError } from '../shared/log.ts';
 import { HOSTNAME_PATTERN, NUMERIC_FIELDS, type Advertisement } from '../shared/wire/advertisement.ts';
 import { EXPLAIN_FORMAT } from './explain.ts';
@@ -30,6 +31,13 @@ const MAX_WEIGHTS = 256;
 export class ReplayLineError extends BalanceError {
   constructor(readonly line: number, message: string) {
     super('ERR_REPLAY_LINE', `line ${line}: ${message}`);
+  }
+}
+
+/** The replay file cannot be read (a usage-class error: the path given is wrong). */
+export class ReplayFileError extends BalanceError {
+  constructor(path: string, why: string, cause?: unknown) {
+    super('ERR_REPLAY_FILE', `--replay ${path}: ${why}`, { exitCode: EXIT.usage, cause });
   }
 }
 
@@ -195,7 +203,7 @@ export function replayFile(path: string, write: (text: string) => void): Promise
       parts.push(chunk);
     };
     const input = createReadStream(path);
-    input.on('error', (err) => reject(new BalanceError('ERR_REPLAY_FILE', `--replay ${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { exitCode: 2 })));
+    input.on('error', (err) => reject(new ReplayFileError(path, (err as NodeJS.ErrnoException).code ?? err.message, err)));
     input.on('data', (data) => {
       const chunk = data as Buffer;
       let start = 0;

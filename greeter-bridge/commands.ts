@@ -2,9 +2,12 @@
  * The subcommands behind bin/ltsp-greeter-bridge.ts: flags, environment and lts.conf resolved into
  * checked options, then the component runs. Loaded only after commander has parsed the arguments.
  */
-import { ConfigError, UsageError } from '../shared/errors.ts';
+import { ConfigError, NotRunningError, UsageError } from '../shared/errors.ts';
 import { logWarning } from '../shared/log.ts';
+import { configValue, flagValue } from '../shared/options.ts';
+import { BRIDGE } from '../shared/option-table.ts';
 import { localIdentity } from '../ltsp/identity.ts';
+import { formatIssue, readLtsConf, type LtsConf } from '../ltsp/ltsconf.ts';
 import { parseServerList } from '../balance/servers.ts';
 import { formatWarning, loadSettings } from '../balance/settings.ts';
 import { choiceOutput } from './choice-output.ts';
@@ -13,15 +16,14 @@ import {
   DEFAULT_CHOICE_QUEUE,
   DEFAULT_INTERVAL_S,
   DEFAULT_QUEUE,
+  flagOrKey,
   KEYS,
   keyReader,
-  parseSeconds,
   pickQueue,
   resolveGroup,
   snapshotQueueSize,
   type Source,
 } from './config.ts';
-import { NoBridgeError } from './errors.ts';
 import { readKernelLimits } from './limits.ts';
 import { readBridgeStatus } from './lock.ts';
 
@@ -42,6 +44,13 @@ export interface ServeFlags extends CommonFlags {
   removeQueues?: boolean;
 }
 
+/** lts.conf, read once per command with the reader get_hosts uses; its problems are logged, never fatal. */
+function readConf(flags: CommonFlags): LtsConf | null {
+  const conf = readLtsConf({ path: flags.config, client: localIdentity() }) ?? null;
+  for (const issue of conf?.issues ?? []) logWarning(formatIssue(issue));
+  return conf;
+}
+
 function queues(flags: CommonFlags, lookup: (k: string) => Source | undefined): { queue: string; choiceQueue: string } {
   const queue = pickQueue(flags.queue, KEYS.queue, DEFAULT_QUEUE, lookup);
   const choiceQueue = pickQueue(flags.choiceQueue, KEYS.choiceQueue, DEFAULT_CHOICE_QUEUE, lookup);
@@ -50,25 +59,30 @@ function queues(flags: CommonFlags, lookup: (k: string) => Source | undefined): 
 }
 
 export async function serveCommand(flags: ServeFlags): Promise<number> {
-  const lookup = keyReader(process.env, flags.config);
+  const conf = readConf(flags);
+  const lookup = keyReader(process.env, conf);
   const { queue, choiceQueue } = queues(flags, lookup);
   const limits = readKernelLimits();
-  // A flag wins over its key; `what` names whichever was used in an error message.
-  const setting = (flag: string | undefined, flagName: string, key: string): { text: string; what: string } | undefined => {
-    if (flag !== undefined) return { text: flag, what: flagName };
-    const found = lookup(key);
-    return found && { text: found.value.trim(), what: `${key} (${found.from})` };
-  };
-  const interval = setting(flags.interval, '--interval', KEYS.interval);
-  const intervalS = interval ? parseSeconds(interval.what, interval.text, 0.01, 86_400) : DEFAULT_INTERVAL_S;
-  const group = setting(flags.group, '--group', KEYS.group);
-  const gid = group ? resolveGroup(group.what, group.text) : undefined;
+  // A flag wins over its key. A bad flag stops serve; a bad key is logged and its default used.
+  const intervalMs = flagOrKey(
+    flags.interval,
+    '--interval',
+    KEYS.interval,
+    lookup,
+    (what, text) => (what === '--interval' ? flagValue(BRIDGE.interval, text) : (configValue(BRIDGE.interval, KEYS.interval, text, what, 'ltsp') as number)),
+    DEFAULT_INTERVAL_S * 1000,
+    `${DEFAULT_INTERVAL_S} s`,
+  );
+  const gid = flagOrKey<number | undefined>(flags.group, '--group', KEYS.group, lookup, resolveGroup, undefined, 'no group (queues readable by root only)');
   const mode = gid === undefined ? 0o600 : 0o660;
-  const output = setting(flags.output, '--output', KEYS.output);
-  if (output && !output.text.startsWith('/')) throw new ConfigError(KEYS.output, `${output.what} must be an absolute path, got ${JSON.stringify(output.text)}`);
+  const absolute = (what: string, text: string): string => {
+    if (!text.startsWith('/')) throw new ConfigError(KEYS.output, `${what} must be an absolute path, got ${JSON.stringify(text)}`);
+    return text;
+  };
+  const outputPath = flagOrKey<string | undefined>(flags.output, '--output', KEYS.output, lookup, absolute, undefined, 'no choice file');
 
   const identity = localIdentity();
-  const { settings, warnings } = loadSettings({ env: process.env, configPath: flags.config, ...identity });
+  const { settings, warnings } = loadSettings({ env: process.env, configPath: flags.config, ...identity, ltsConf: conf });
   for (const w of warnings) logWarning(formatWarning(w));
   const servers = flags.servers !== undefined ? parseServerList(flags.servers, '--servers') : settings.servers;
   if (servers.length === 0 && (flags.servers !== undefined || !settings.discover)) {
@@ -76,9 +90,9 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   }
   if (servers.length === 0) logWarning('no server list (LDM_BALANCE_SERVERS): discovering servers by broadcast at every poll');
   const cachePath = flags.cache === false ? undefined : (flags.cache ?? settings.cachePath);
-  if (cachePath && settings.cacheMaxAgeMs < intervalS * 1000) {
+  if (cachePath && settings.cacheMaxAgeMs < intervalMs) {
     logWarning(
-      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalS * 1000} ms): ` +
+      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalMs} ms): ` +
         'get_hosts will find the cache stale between polls and query itself',
     );
   }
@@ -93,24 +107,24 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     snapshotQueue: { name: queue, size: snapshotQueueSize(limits, flags, queue), mode, gid },
     choiceQueue: { name: choiceQueue, size: choiceQueueSize(limits), mode, gid },
     limits,
-    intervalMs: intervalS * 1000,
+    intervalMs,
     poll: surveyPoll(servers, settings, identity.mac ?? identity.hostname),
     writeCache: cachePath ? (reports, nowMs) => writeSurveyCache(cachePath, reports, nowMs) : undefined,
-    output: choiceOutput(output?.text),
+    output: choiceOutput(outputPath),
     removeQueues: Boolean(flags.removeQueues),
   });
 }
 
 export async function watchCommand(flags: CommonFlags & { once?: boolean; timeout?: string }): Promise<number> {
-  const { queue, choiceQueue } = queues(flags, keyReader(process.env, flags.config));
-  const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
+  const { queue, choiceQueue } = queues(flags, keyReader(process.env, readConf(flags)));
+  const timeoutMs = flags.timeout === undefined ? 0 : flagValue(BRIDGE.timeout, flags.timeout);
   const { runWatch } = await import('./watch.ts');
   return runWatch({ queue, choiceQueue, once: Boolean(flags.once), timeoutMs });
 }
 
 export async function chooseCommand(flags: CommonFlags & { timeout?: string }): Promise<number> {
-  const { queue, choiceQueue } = queues(flags, keyReader(process.env, flags.config));
-  const timeoutMs = flags.timeout === undefined ? 0 : parseSeconds('--timeout', flags.timeout, 0, 86_400) * 1000;
+  const { queue, choiceQueue } = queues(flags, keyReader(process.env, readConf(flags)));
+  const timeoutMs = flags.timeout === undefined ? 0 : flagValue(BRIDGE.timeout, flags.timeout);
   const { runChoose } = await import('./choose.ts');
   const server = await runChoose({ queue, choiceQueue, timeoutMs });
   process.stdout.write(`${server}\n`);
@@ -118,9 +132,9 @@ export async function chooseCommand(flags: CommonFlags & { timeout?: string }): 
 }
 
 export async function statusCommand(flags: CommonFlags): Promise<number> {
-  const { queue } = queues(flags, keyReader(process.env, flags.config));
+  const { queue } = queues(flags, keyReader(process.env, readConf(flags)));
   const status = await readBridgeStatus(queue);
-  if (!status) throw new NoBridgeError(queue);
+  if (!status) throw new NotRunningError(`no bridge serves queue ${queue}`);
   process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
   return 0;
 }

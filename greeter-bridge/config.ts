@@ -1,15 +1,17 @@
 /**
  * The bridge's own settings: each from its flag, else the environment (ltsp_config exports lts.conf
- * there before LDM and the greeter start), else lts.conf read with get_hosts' LTSP rules, else the
- * default. Every value is checked here and a bad one is a ConfigError naming the key and its source:
- * unlike get_hosts, the bridge is a daemon an administrator starts and can fix.
+ * there before LDM and the greeter start), else lts.conf (ltsp/ltsconf.ts, read once by the caller,
+ * the same reader get_hosts uses), else the default. One error policy with get_hosts: a bad flag is
+ * a usage error (the administrator typed it), a bad value from the environment or lts.conf is logged,
+ * naming the key and where it came from, and the default is used.
  */
 import { execFileSync } from 'node:child_process';
+import { flagValue } from '../shared/options.ts';
+import { BRIDGE } from '../shared/option-table.ts';
 import { ConfigError } from '../shared/errors.ts';
-import { localIdentity } from '../ltsp/identity.ts';
-import { MAX_LTS_CONF_BYTES, parseLtsConf, resolveForClient } from '../ltsp/ltsconf.ts';
-import { readFileCapped } from '../shared/fs/read-capped.ts';
-import { DEFAULT_LTS_CONF_PATHS } from '../balance/settings.ts';
+import { logWarning } from '../shared/log.ts';
+import { settingLookup } from '../balance/settings.ts';
+import type { LtsConf } from '../ltsp/ltsconf.ts';
 import { CHOICE_MESSAGE_SIZE } from './choice.ts';
 import { MIN_MESSAGE_SIZE } from './format.ts';
 import { checkQueueSize, type KernelLimits, type QueueSize } from './limits.ts';
@@ -35,51 +37,40 @@ export interface Source {
   from: string;
 }
 
-/** Looks keys up in the environment, then in lts.conf (read once, on first use). */
-export function keyReader(env: NodeJS.ProcessEnv, configPath: string | undefined): (key: string) => Source | undefined {
-  let conf: Map<string, Source> | undefined;
+/** Looks keys up in the environment, then in lts.conf. */
+export function keyReader(env: NodeJS.ProcessEnv, conf: LtsConf | null | undefined): (key: string) => Source | undefined {
+  const lookup = settingLookup(env, conf);
   return (key) => {
-    const fromEnv = env[key];
-    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, from: 'environment' };
-    conf ??= readConf(configPath);
-    return conf.get(key);
+    const found = lookup(key);
+    return found && { value: found.value, from: found.source === 'environment' ? 'environment' : `${found.source} line ${found.line}` };
   };
 }
 
-function readConf(configPath: string | undefined): Map<string, Source> {
-  const out = new Map<string, Source>();
-  for (const path of configPath ? [configPath] : DEFAULT_LTS_CONF_PATHS) {
-    let text: Buffer;
-    try {
-      text = readFileCapped(path, MAX_LTS_CONF_BYTES);
-    } catch (err) {
-      if (!configPath && (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new ConfigError('--config', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-    }
-    const resolved = resolveForClient(parseLtsConf(text), localIdentity());
-    for (const [key, entry] of resolved.entries) out.set(key, { value: entry.value, from: `${path} line ${entry.line}` });
-    break;
+/**
+ * A flag's value, else a key's checked value, else the default. `check` throws on a bad value: for a
+ * flag that error stands; for a key it is logged and the default is used.
+ */
+export function flagOrKey<T>(flag: string | undefined, flagName: string, key: string, lookup: (k: string) => Source | undefined, check: (what: string, text: string) => T, fallback: T, describeFallback = String(fallback)): T {
+  if (flag !== undefined) return check(flagName, flag);
+  const found = lookup(key);
+  if (!found) return fallback;
+  try {
+    return check(`${key} (${found.from})`, found.value.trim());
+  } catch (err) {
+    logWarning(`${(err as Error).message}; using ${describeFallback}`);
+    return fallback;
   }
-  return out;
 }
 
 export function pickQueue(flag: string | undefined, key: string, fallback: string, lookup: (k: string) => Source | undefined): string {
   if (flag !== undefined) return queueName(flag);
-  const found = lookup(key);
-  if (!found) return fallback;
-  try {
-    return queueName(found.value.trim());
-  } catch (err) {
-    throw new ConfigError(key, `${found.from}: ${key}: ${(err as Error).message}`);
-  }
-}
-
-/** A decimal number of seconds within range, from a flag (`--name`) or a key. */
-export function parseSeconds(what: string, text: string, min: number, max: number): number {
-  if (!/^\d{1,6}(?:\.\d{1,3})?$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new ConfigError(what, `${what} must be a number of seconds from ${min} to ${max}, got ${JSON.stringify(text.slice(0, 40))}`);
-  }
-  return Number(text);
+  return flagOrKey(undefined, '', key, lookup, (what, text) => {
+    try {
+      return queueName(text);
+    } catch (err) {
+      throw new ConfigError(key, `${what}: ${(err as Error).message}`);
+    }
+  }, fallback);
 }
 
 /** A group name (looked up through NSS with getent) or a numeric gid. */
@@ -98,8 +89,8 @@ export function resolveGroup(what: string, text: string): number {
 /** The snapshot queue's size: defaults fitted to the kernel, explicit values checked against it. */
 export function snapshotQueueSize(limits: KernelLimits, flags: { msgsize?: string; maxmsgs?: string }, queue: string): QueueSize {
   const size = {
-    maxMessages: flags.maxmsgs === undefined ? Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax) : wholeNumber('--maxmsgs', flags.maxmsgs, 1),
-    messageSize: flags.msgsize === undefined ? Math.min(DEFAULT_MESSAGE_SIZE, limits.msgsizeMax) : wholeNumber('--msgsize', flags.msgsize, 1),
+    maxMessages: flags.maxmsgs === undefined ? Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax) : flagValue(BRIDGE.maxmsgs, flags.maxmsgs),
+    messageSize: flags.msgsize === undefined ? Math.min(DEFAULT_MESSAGE_SIZE, limits.msgsizeMax) : flagValue(BRIDGE.msgsize, flags.msgsize),
   };
   if (size.messageSize < MIN_MESSAGE_SIZE) {
     const why = flags.msgsize === undefined ? `fs.mqueue.msgsize_max is ${limits.msgsizeMax}` : `--msgsize is ${size.messageSize}`;
@@ -111,9 +102,4 @@ export function snapshotQueueSize(limits: KernelLimits, flags: { msgsize?: strin
 
 export function choiceQueueSize(limits: KernelLimits): QueueSize {
   return { maxMessages: Math.min(DEFAULT_MAX_MESSAGES, limits.msgMax), messageSize: Math.min(CHOICE_MESSAGE_SIZE, limits.msgsizeMax) };
-}
-
-function wholeNumber(what: string, text: string, min: number): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) < min) throw new ConfigError(what, `${what} must be a whole number >= ${min}, got ${JSON.stringify(text.slice(0, 40))}`);
-  return Number(text);
 }

@@ -4,17 +4,13 @@
  * here, naming the queue and, when the kernel refused for a limit, the limit to raise.
  */
 import { BalanceError } from '../shared/errors.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 
-/** Exit codes of ltsp-greeter-bridge beyond the shared 0/1/2. */
-export const EXIT_BRIDGE_BUSY = 3;
-export const EXIT_CANCELLED = 4;
-export const EXIT_NO_SNAPSHOT = 5;
-export const EXIT_NO_BRIDGE = 6;
 
 /** A queue name the kernel would refuse: one leading `/`, no other `/`, at most 255 bytes. */
 export class QueueNameError extends BalanceError {
   constructor(name: string, why: string) {
-    super('ERR_MQ_NAME', `queue name ${JSON.stringify(name.slice(0, 80))} ${why}`, { exitCode: 2 });
+    super('ERR_MQ_NAME', `queue name ${JSON.stringify(name.slice(0, 80))} ${why}`, { exitCode: EXIT.usage });
   }
 }
 
@@ -62,7 +58,7 @@ export class BridgeBusyError extends BalanceError {
     super(
       'ERR_BRIDGE_BUSY',
       `another bridge${pid ? ` (pid ${pid})` : ''} already serves queue ${queue}: stop it or use other --queue/--choice-queue names`,
-      { exitCode: EXIT_BRIDGE_BUSY },
+      { exitCode: EXIT.busy },
     );
   }
 }
@@ -95,7 +91,7 @@ export class ChoiceRejectedError extends BalanceError {
 /** `choose`: the user left without choosing (Esc, q, Ctrl-C). */
 export class ChooseCancelledError extends BalanceError {
   constructor() {
-    super('ERR_CHOOSE_CANCELLED', 'no server chosen', { exitCode: EXIT_CANCELLED });
+    super('ERR_CHOOSE_CANCELLED', 'no server chosen', { exitCode: EXIT.cancelled });
   }
 }
 
@@ -103,14 +99,7 @@ export class ChooseCancelledError extends BalanceError {
 export class NoSnapshotError extends BalanceError {
   constructor(queue: string, timeoutMs: number) {
     super('ERR_NO_SNAPSHOT', `no snapshot on queue ${queue} within ${timeoutMs} ms: is "ltsp-greeter-bridge serve" running?`, {
-      exitCode: EXIT_NO_SNAPSHOT,
+      exitCode: EXIT.unavailable,
     });
-  }
-}
-
-/** `status`: nothing listens on the queue's control socket. */
-export class NoBridgeError extends BalanceError {
-  constructor(queue: string) {
-    super('ERR_NO_BRIDGE', `no bridge serves queue ${queue}`, { exitCode: EXIT_NO_BRIDGE });
   }
 }

@@ -6,15 +6,13 @@
  * Limit: abstract names are per network namespace; two bridges in different network namespaces
  * that share one IPC namespace are not detected (README).
  */
-import { createConnection, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
+import { listenStatus, readStatus } from '../shared/net/status-socket.ts';
 import { BridgeBusyError, QueueIoError } from './errors.ts';
 
 export function controlSocketName(queue: string): string {
   return `\0ltsp-greeter-bridge${queue}`;
 }
-
-/** Largest status answer read back (it is a few hundred bytes of JSON). */
-const MAX_STATUS_BYTES = 64 * 1024;
 
 export interface BridgeLock {
   release(): Promise<void>;
@@ -35,43 +33,18 @@ export async function acquireBridgeLock(queues: string[], status: () => object):
   return { release };
 }
 
-function listenOn(queue: string, status: () => object): Promise<Server> {
-  const server = createServer((socket) => {
-    socket.on('error', () => undefined); // a client that hangs up early is not our problem
-    socket.end(`${JSON.stringify({ pid: process.pid, queue, ...status() })}\n`);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EADDRINUSE') return reject(new QueueIoError(queue, err.code ?? 'EIO', 'binding the control socket', err));
-      readBridgeStatus(queue).then(
-        (s) => reject(new BridgeBusyError(queue, typeof s?.pid === 'number' ? s.pid : undefined)),
-        () => reject(new BridgeBusyError(queue)),
-      );
-    });
-    server.listen(controlSocketName(queue), () => resolve(server));
-  });
+async function listenOn(queue: string, status: () => object): Promise<Server> {
+  try {
+    return await listenStatus(controlSocketName(queue), () => ({ pid: process.pid, queue, ...status() }));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE') throw new QueueIoError(queue, code ?? 'EIO', 'binding the control socket', err);
+    const other = await readBridgeStatus(queue).catch(() => undefined);
+    throw new BridgeBusyError(queue, typeof other?.pid === 'number' ? other.pid : undefined);
+  }
 }
 
 /** The status of the bridge serving `queue`, or undefined when none does. */
 export function readBridgeStatus(queue: string, timeoutMs = 2000): Promise<Record<string, unknown> | undefined> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(controlSocketName(queue));
-    let text = '';
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no status within ${timeoutMs} ms`)));
-    socket.on('data', (d: Buffer) => {
-      text += d.toString('utf8');
-      if (text.length > MAX_STATUS_BYTES) socket.destroy(new Error('status answer too large'));
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') resolve(undefined);
-      else reject(err);
-    });
-    socket.on('end', () => {
-      try {
-        resolve(JSON.parse(text) as Record<string, unknown>);
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+  return readStatus(controlSocketName(queue), timeoutMs);
 }

@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerReport } from '../balance/probe/survey.ts';
 import { describeError } from '../shared/errors.ts';
+import { stopSignal } from '../shared/daemon-lifecycle.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
 import { checkChoice, decodeChoice } from './choice.ts';
 import { BurstLog } from './burst-log.ts';
@@ -214,20 +216,22 @@ function memory(): { rssBytes: number; heapUsedBytes: number; heapTotalBytes: nu
 
 /** Runs the bridge until SIGTERM/SIGINT; refuses to start when another bridge holds either queue. */
 export async function runServe(opts: ServeOptions): Promise<number> {
-  // Handlers first: a signal that arrives while starting must stop the bridge, not kill it mid-way.
-  const stopRequested = new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve).once('SIGINT', resolve);
-  });
-  const bridge = new Bridge(opts);
-  const lock = await acquireBridgeLock([opts.snapshotQueue.name, opts.choiceQueue.name], () => bridge.status());
+  // Handlers first (shared/daemon-lifecycle.ts): a signal while starting stops the bridge, not kills it.
+  const stop = stopSignal();
   try {
-    bridge.start();
-    logInfo(`serving ${opts.snapshotQueue.name} (snapshots) and ${opts.choiceQueue.name} (choices), polling every ${opts.intervalMs / 1000} s`);
-    await stopRequested;
-    logInfo('stopping: finishing the poll in flight');
-    await bridge.stop();
+    const bridge = new Bridge(opts);
+    const lock = await acquireBridgeLock([opts.snapshotQueue.name, opts.choiceQueue.name], () => bridge.status());
+    try {
+      bridge.start();
+      logInfo(`serving ${opts.snapshotQueue.name} (snapshots) and ${opts.choiceQueue.name} (choices), polling every ${opts.intervalMs / 1000} s`);
+      const signal = await stop.received;
+      logInfo(`${signal}: finishing the poll in flight`);
+      await bridge.stop();
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    stop.dispose();
   }
-  return 0;
+  return EXIT.ok;
 }

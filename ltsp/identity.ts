@@ -1,7 +1,11 @@
 /**
- * Who this thin client is, for lts.conf sections and machash: its hostname, and the MAC and IPv4
- * address of its first non-internal interface (the one it booted from on a thin client, which
- * normally has just one).
+ * Who this thin client is, for lts.conf sections and machash: its hostname, and the IPv4 address and
+ * MAC of the first non-loopback interface that has an IPv4 address, which is what getltscfg uses
+ * (getltscfg.c GetAddrs, 282-367: SIOCGIFCONF lists IPv4 interfaces in kernel order; the MAC is that
+ * interface's). An interface with only IPv6 is skipped, as getltscfg skips it. Without any IPv4
+ * interface getltscfg has no IP and no MAC; we keep the first interface's MAC for machash only
+ * (an LTSP 5 client boots over IPv4, so this does not happen on a real one).
+ * Differences left: Node lists only interfaces that are up and running (libuv), getltscfg up ones.
  */
 import { hostname, networkInterfaces } from 'node:os';
 
@@ -15,13 +19,14 @@ const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 
 export function localIdentity(): LocalIdentity {
   const out: LocalIdentity = { hostname: hostname() };
-  for (const addresses of Object.values(networkInterfaces())) {
-    const usable = (addresses ?? []).filter((a) => !a.internal && a.mac !== '00:00:00:00:00:00');
-    if (usable.length === 0) continue;
-    out.mac = usable[0]!.mac.toLowerCase();
-    const v4 = usable.find((a) => a.family === 'IPv4');
-    if (v4) out.ip = v4.address;
-    break;
+  const external = Object.values(networkInterfaces()).map((list) => (list ?? []).filter((a) => !a.internal));
+  const v4 = external.map((list) => list.find((a) => a.family === 'IPv4')).find((a) => a !== undefined);
+  if (v4) {
+    out.ip = v4.address;
+    out.mac = v4.mac.toLowerCase();
+  } else {
+    const any = external.flat().find((a) => a.mac !== '00:00:00:00:00:00');
+    if (any) out.mac = any.mac.toLowerCase();
   }
   return out;
 }

@@ -1,165 +1,152 @@
 /**
- * lts.conf as LTSP 5's getltscfg reads it: `KEY = value` lines under `[Section]` headers, `#`
- * comments, values optionally quoted. A client takes a key from the first section that has it, in
- * this order: its hostname, its IP, its MAC (lowercase, colon separated), each followed through its
- * `LIKE = other` chain, and `[Default]` (any case) last. Later lines override earlier ones within a
- * section, as in the shell file ltsp_config writes.
+ * lts.conf resolved for this client exactly as LTSP 5's getltscfg resolves it (lexer:
+ * ltsconf-lexer.ts, grammar and include: ltsconf-parser.ts, sections: ltsconf-resolve.ts). The one
+ * reader for every component: get_hosts' settings, the greeter bridge, `--explain`.
  *
- * The file comes from the server over TFTP and may be anything: it is capped in size and line length,
- * and every problem becomes an issue naming the line, never an exception.
+ * One error policy: nothing here throws. Every problem becomes an issue naming the file and line, and
+ * the caller logs it and goes on with what getltscfg would have given the client. Where getltscfg
+ * itself crashes, hangs or prints nothing (a missing include, a FIFO), the client gets no lts.conf
+ * values at all, and so do we (`failed`), with the reason.
+ *
+ * The files come from the server over TFTP and may be anything: one size cap covers all of them
+ * together, at most MAX_FILE_INCLUDES files are opened (getltscfg's own limit), and at most
+ * MAX_REPORTED_ISSUES issues are reported, then a count.
  */
+import { constants, closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { FileTooLargeError, FileTypeError, readFileCapped } from '../shared/fs/read-capped.ts';
+import { escapeBytes, type InputFile } from './ltsconf-lexer.ts';
+import { parseLtsConfFiles, type FileAccess, type Issue } from './ltsconf-parser.ts';
+import { resolveSections, type ClientIdentity, type ResolvedValue } from './ltsconf-resolve.ts';
 
+export { MAX_FILE_INCLUDES } from './ltsconf-parser.ts';
+export type { ClientIdentity, ResolvedValue } from './ltsconf-resolve.ts';
+
+/** Where LTSP 5 clients find lts.conf (the chroot's /etc, filled at boot). */
+export const DEFAULT_LTS_CONF_PATH = '/etc/lts.conf';
+/**
+ * For the main file and its includes together (the cap a single lts.conf had before includes were
+ * read); far above any real lts.conf, and it bounds the time get_hosts spends here.
+ */
 export const MAX_LTS_CONF_BYTES = 256 * 1024;
-const MAX_LINE_CHARS = 4096;
-/** Deeper than any real chain; also what stops a chain that leaves the loop check (it cannot, but cheap). */
-const MAX_LIKE_DEPTH = 16;
+/** A garbage file must not flood the journal: this many issues, then one line with the count. */
+export const MAX_REPORTED_ISSUES = 20;
 
-export interface ConfEntry {
-  value: string;
-  line: number;
-  section: string;
-}
-
-export interface ConfIssue {
+export interface LtsConfIssue {
+  file?: string;
   line?: number;
   message: string;
 }
 
 export interface LtsConf {
-  /** Section name exactly as written (Default under its lowercase name) -> key -> entry. */
-  sections: Map<string, Map<string, ConfEntry>>;
-  issues: ConfIssue[];
+  /** The main file. */
+  path: string;
+  /** Every file opened, main first. */
+  files: string[];
+  /** Upper-case key -> value for this client, as `getltscfg -a` prints them. */
+  values: Map<string, ResolvedValue>;
+  /** Sections applied, strongest first (for --explain). */
+  chain: string[];
+  /** At most MAX_REPORTED_ISSUES, then one issue giving the count of the rest. */
+  issues: LtsConfIssue[];
+  /** getltscfg would give this client nothing (or the file could not be read): `values` is empty. */
+  failed: boolean;
 }
 
-export interface ClientIdentity {
-  hostname?: string | undefined;
-  ip?: string | undefined;
-  mac?: string | undefined;
+export interface ReadLtsConfOptions {
+  /** `--config FILE`; without it DEFAULT_LTS_CONF_PATH, whose absence is normal (no issue). */
+  path?: string | undefined;
+  client: ClientIdentity;
 }
 
-const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-
-export function parseLtsConf(input: Buffer | string): LtsConf {
-  const conf: LtsConf = { sections: new Map(), issues: [] };
-  const size = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
-  if (size > MAX_LTS_CONF_BYTES) {
-    conf.issues.push({ message: `file of ${size} bytes is larger than ${MAX_LTS_CONF_BYTES}: ignored` });
-    return conf;
+/** The resolved lts.conf, or undefined when no file was named and /etc/lts.conf does not exist. */
+export function readLtsConf(opts: ReadLtsConfOptions): LtsConf | undefined {
+  const path = opts.path ?? DEFAULT_LTS_CONF_PATH;
+  const main = loadFile(path);
+  if (main.unreadable !== undefined) {
+    if (opts.path === undefined && main.missing) return undefined;
+    return failed(path, [path], { file: path, message: `cannot read: ${main.unreadable}` });
   }
-  const text = typeof input === 'string' ? input : input.toString('utf8');
-  if (text.includes('\0')) {
-    conf.issues.push({ message: 'file contains NUL bytes (not a text file): ignored' });
-    return conf;
+  return resolveLtsConf(main, opts.client);
+}
+
+/** The resolution of a main file already in memory (its includes are read from disk). */
+export function resolveLtsConf(main: { path: string; bytes: Buffer }, client: ClientIdentity): LtsConf {
+  const parsed = parseLtsConfFiles({ path: main.path, bytes: main.bytes, read: 0 }, disk(MAX_LTS_CONF_BYTES - main.bytes.length));
+  if (parsed.fatal) return failed(main.path, parsed.files, toIssue(parsed.fatal), parsed.issues.map(toIssue));
+  const resolved = resolveSections(parsed.sections, client, parsed.where);
+  const issues = [...parsed.issues, ...resolved.issues].map(toIssue);
+  if (main.bytes.includes(0)) issues.unshift({ file: main.path, message: 'the file contains NUL bytes (is it a text file?): getltscfg cuts every word at the first one' });
+  return { path: main.path, files: parsed.files, values: resolved.values, chain: resolved.chain, issues: capIssues(issues), failed: false };
+}
+
+function failed(path: string, files: string[], why: LtsConfIssue, others: LtsConfIssue[] = []): LtsConf {
+  const first = { ...why, message: `${why.message}; no lts.conf value is used` };
+  return { path, files, values: new Map(), chain: [], issues: capIssues([first, ...others]), failed: true };
+}
+
+function toIssue(i: Issue): LtsConfIssue {
+  return i.at ? { file: i.at.file, line: i.at.line, message: i.message } : { message: i.message };
+}
+
+function capIssues(issues: LtsConfIssue[]): LtsConfIssue[] {
+  if (issues.length <= MAX_REPORTED_ISSUES) return issues;
+  const rest = issues.length - MAX_REPORTED_ISSUES;
+  return [...issues.slice(0, MAX_REPORTED_ISSUES), { message: `${rest} more lts.conf problem(s) not shown` }];
+}
+
+/** One line for a log: `file line N: message`, file names escaped like the file's own text. */
+export function formatIssue(i: LtsConfIssue): string {
+  const where = i.file === undefined ? 'lts.conf' : `${escapeBytes(i.file, 200)}${i.line ? ` line ${i.line}` : ''}`;
+  return `${where}: ${i.message}`;
+}
+
+/** getltscfg runs from / at boot: a relative include is relative to /. */
+const absolute = (path: string): string => (isAbsolute(path) ? path : resolve('/', path));
+
+function loadFile(path: string, limit = MAX_LTS_CONF_BYTES): InputFile & { missing?: boolean } {
+  try {
+    return { path, bytes: readFileCapped(path, limit), read: 0 };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    let why = (err as Error).message;
+    if (err instanceof FileTooLargeError) {
+      why = limit === MAX_LTS_CONF_BYTES ? `larger than ${MAX_LTS_CONF_BYTES} bytes, more than ltsp-balance reads` : `with the files read before it, larger than ${MAX_LTS_CONF_BYTES} bytes, more than ltsp-balance reads`;
+    }
+    else if (err instanceof FileTypeError) why = 'a FIFO or a socket, not a file';
+    else if (code === 'EISDIR') why = 'a directory';
+    return { path, bytes: Buffer.alloc(0), read: 0, unreadable: why, pastOurCap: err instanceof FileTooLargeError, missing: code === 'ENOENT' };
   }
-  let current: Map<string, ConfEntry> | undefined;
-  let currentName = '';
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.length > MAX_LINE_CHARS) {
-      conf.issues.push({ line, message: `line longer than ${MAX_LINE_CHARS} characters: ignored` });
-      return;
-    }
-    const stripped = stripComment(raw).trim();
-    if (stripped === '') return;
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(stripped);
-    if (header) {
-      if (current && current.size === 0) emptySection(conf, currentName);
-      currentName = sectionKey(header[1]!);
-      current = conf.sections.get(currentName) ?? new Map();
-      conf.sections.set(currentName, current);
-      return;
-    }
-    const eq = stripped.indexOf('=');
-    const key = eq === -1 ? '' : stripped.slice(0, eq).trim();
-    if (eq === -1 || !KEY.test(key)) {
-      conf.issues.push({ line, message: `not "KEY = value" or "[Section]": ${JSON.stringify(stripped.slice(0, 60))} ignored` });
-      return;
-    }
-    if (!current) {
-      conf.issues.push({ line, message: `${key} is outside any [Section]: ignored` });
-      return;
-    }
-    const value = unquote(stripped.slice(eq + 1).trim());
-    if (value === undefined) {
-      conf.issues.push({ line, message: `${key}: unterminated quote: ignored` });
-      return;
-    }
-    current.set(key.toUpperCase(), { value, line, section: currentName });
-  });
-  if (current && current.size === 0) emptySection(conf, currentName);
-  return conf;
 }
 
-function emptySection(conf: LtsConf, name: string): void {
-  conf.issues.push({ message: `section [${name}] is empty (getltscfg treats this as a syntax error)` });
-}
-
-/** `[Default]` in any case is one section; every other name is matched exactly. */
-function sectionKey(name: string): string {
-  return name.toLowerCase() === 'default' ? 'default' : name;
-}
-
-/** Drops a `#` comment that is not inside quotes. */
-function stripComment(line: string): string {
-  let quote: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === '#') {
-      return line.slice(0, i);
+/** The disk, for includes: `budget` bytes left of MAX_LTS_CONF_BYTES for all files together. */
+const disk = (budget: number): FileAccess => ({
+  opens(path) {
+    let fd: number;
+    try {
+      fd = openSync(absolute(path), constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      return `cannot be opened (${code}), and getltscfg then calls fclose(NULL) and crashes, printing nothing (lexer.l:148-150)`;
     }
-  }
-  return line;
-}
-
-/** `"a b"` and `'a b'` lose their quotes; an opening quote without its closing one is an error. */
-function unquote(value: string): string | undefined {
-  const first = value[0];
-  if (first !== '"' && first !== "'") return value;
-  if (value.length < 2 || value[value.length - 1] !== first) return undefined;
-  return value.slice(1, -1);
-}
-
-export interface Resolved {
-  entries: Map<string, ConfEntry>;
-  issues: ConfIssue[];
-}
-
-/**
- * Every key this client sees: the first section in lookup order that has the key wins. LIKE
- * chains are followed depth-first right after the section naming them; a loop or a missing section
- * is reported once and the chain stops there.
- */
-export function resolveForClient(conf: LtsConf, client: ClientIdentity): Resolved {
-  const entries = new Map<string, ConfEntry>();
-  const issues: ConfIssue[] = [];
-  const visited = new Set<string>();
-  const take = (name: string, via: string[], likeLine?: number): void => {
-    const section = conf.sections.get(name);
-    if (!section) {
-      if (likeLine !== undefined) issues.push({ line: likeLine, message: `LIKE names section [${name}], which does not exist` });
-      return;
+    try {
+      if (fstatSync(fd).isFIFO()) return 'is a FIFO: getltscfg\'s fopen() waits for a writer, so this client would hang at boot (lexer.l:148)';
+      return undefined;
+    } finally {
+      closeSync(fd);
     }
-    if (via.includes(name)) {
-      issues.push({ line: likeLine, message: `LIKE loop ${[...via, name].map((n) => `[${n}]`).join(' -> ')}: stopped` });
-      return;
+  },
+  identity(path) {
+    try {
+      const st = statSync(absolute(path));
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return undefined;
     }
-    // Already merged through an earlier section: its keys are in, and earlier sections win anyway.
-    if (visited.has(name)) return;
-    if (via.length >= MAX_LIKE_DEPTH) {
-      issues.push({ message: `LIKE chain deeper than ${MAX_LIKE_DEPTH}: ${via.join(' -> ')}: stopped` });
-      return;
-    }
-    visited.add(name);
-    for (const [key, entry] of section) if (key !== 'LIKE' && !entries.has(key)) entries.set(key, entry);
-    const like = section.get('LIKE');
-    if (like) take(sectionKey(like.value.trim()), [...via, name], like.line);
-  };
-  const order = [client.hostname, client.ip, client.mac?.toLowerCase(), 'default'];
-  for (const name of order) if (name) take(name, []);
-  return { entries, issues };
-}
+  },
+  load(path) {
+    const file = loadFile(absolute(path), Math.max(0, budget));
+    budget -= file.bytes.length;
+    return { ...file, path };
+  },
+});

@@ -9,11 +9,12 @@
 //
 // Usage: node scripts/bundle.mjs [OUTDIR]      Import: bundleCommand(name, outfile, { format }).
 import { build } from 'esbuild';
-import { readdirSync, chmodSync } from 'node:fs';
+import { readdirSync, readFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 
 /** Commands shipped as CommonJS too (see above). */
 export const CJS_COMMANDS = ['get_hosts'];
@@ -32,6 +33,11 @@ export async function bundleCommand(name, outfile, { format = 'esm' } = {}) {
     minify: true,
     legalComments: 'none',
     external: ['posix-mq', 'koffi'],
+    // `--version` (shared/version.ts): the number is written in, so no package.json is needed at run time.
+    define: { LTSP_BALANCE_VERSION: JSON.stringify(version) },
+    // shared/version.ts reads package.json through import.meta only when the define above is absent
+    // (run from the sources); that branch is dead in a bundle, CommonJS included.
+    logOverride: format === 'cjs' ? { 'empty-import-meta': 'silent' } : {},
     // ESM output has no require(); bundled CommonJS dependencies (commander) need one.
     banner: { js: format === 'esm' ? ESM_BANNER : '#!/usr/bin/env node' },
     logLevel: 'warning',

@@ -13,9 +13,11 @@ const HEADER = `# lts.conf.example: every setting of ltsp-balance, with its defa
 # Generated from */lts.conf.keys by scripts/lts-conf-example.mjs; edit those, not this file.
 #
 # Copy what you need into the chroot's lts.conf (e.g. /opt/ltsp/i386/etc/lts.conf, or
-# /var/lib/tftpboot/ltsp/i386/lts.conf). LTSP rules apply: KEY = value, # comments, values may be
-# quoted; a client uses its own [hostname], [IP] or [MAC] section (following LIKE = other-section)
-# before [Default]. Booleans: Y y True true / N n False false.
+# /var/lib/tftpboot/ltsp/i386/lts.conf). getltscfg's rules apply: KEY = value, # comments, only
+# "double" quotes, and a value holding = [ ] ' or # must be quoted; the first syntax error ends the
+# file for the client. A client uses the first of its [hostname], [IP] or [MAC] sections (and every
+# LIKE = other-section in it), then wildcard sections ([02:fc:00:*]), then [Default].
+# Booleans: Y y True true / N n False false.
 
 [Default]
 # The one active line: LTSP treats an empty section as a syntax error. Two-choices is the default

@@ -1,10 +1,12 @@
 /**
  * The base of every error this project throws on purpose.
  *
- * Each failure gets its own subclass with a stable `code` (documented in the README's error table),
- * so callers and tests branch on `err.code`, never on message text. `exitCode` is what a CLI exits
- * with when this error reaches the top level.
+ * Each failure gets its own subclass with a stable `code` (documented in a README's error table; a
+ * test checks both ways), so callers and tests branch on `err.code`, never on message text.
+ * `exitCode` is what a CLI exits with when this error reaches the top level (shared/exit-codes.ts).
  */
+import { EXIT } from './exit-codes.ts';
+
 export class BalanceError extends Error {
   readonly code: string;
   readonly exitCode: number;
@@ -13,14 +15,14 @@ export class BalanceError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? EXIT.failure;
   }
 }
 
 /** A command-line argument or option value that cannot be used. Exit code 2, as getopt tools do. */
 export class UsageError extends BalanceError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super('ERR_USAGE', message, { ...options, exitCode: 2 });
+    super('ERR_USAGE', message, { ...options, exitCode: EXIT.usage });
   }
 }
 
@@ -28,17 +30,28 @@ export class UsageError extends BalanceError {
 export class ConfigError extends BalanceError {
   readonly key: string;
   constructor(key: string, message: string, options: { cause?: unknown } = {}) {
-    super('ERR_CONFIG', message, { ...options, exitCode: 2 });
+    super('ERR_CONFIG', message, { ...options, exitCode: EXIT.usage });
     this.key = key;
   }
 }
 
-/** Narrow an unknown thrown value to something with a message, for logs. */
-export function describeError(err: unknown): string {
-  if (err instanceof BalanceError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code ? `${code}: ${err.message}` : err.message;
+/** `status`: no daemon answers on its socket (exit 3 in every command, LSB's "not running"). */
+export class NotRunningError extends BalanceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ERR_NOT_RUNNING', message, { ...options, exitCode: EXIT.notRunning });
   }
-  return String(err);
+}
+
+/** The code and message of any thrown value: ours as they are, a Node errno error by its code, anything else ERR_INTERNAL. */
+export function errorSummary(err: unknown): { code: string; message: string } {
+  if (err instanceof BalanceError) return { code: err.code, message: err.message };
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: typeof code === 'string' ? code : 'ERR_INTERNAL', message };
+}
+
+/** The one way an error is shown on a line: `message (CODE)`, the format of every command's error line. */
+export function describeError(err: unknown): string {
+  const { code, message } = errorSummary(err);
+  return `${message} (${code})`;
 }

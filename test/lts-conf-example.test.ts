@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { renderExample } from '../scripts/lts-conf-example.mjs';
-import { parseLtsConf } from '../ltsp/ltsconf.ts';
+import { resolveLtsConf } from '../ltsp/ltsconf.ts';
 import { SETTING_KEYS } from '../balance/settings.ts';
 
 const example = readFileSync(new URL('../lts.conf.example', import.meta.url), 'utf8');
@@ -13,8 +13,9 @@ test('lts.conf.example is up to date with every component keys file', () => {
 });
 
 test('it parses under the LTSP rules with no issue', () => {
-  const conf = parseLtsConf(example);
+  const conf = resolveLtsConf({ path: 'lts.conf.example', bytes: Buffer.from(example) }, { hostname: 'tc1' });
   assert.equal(conf.issues, []);
+  assert.is(conf.failed, false);
 });
 
 test('every get_hosts key is documented in it', () => {

@@ -6,8 +6,10 @@
  * expose_authtok writes it followed by a NUL; a terminal or `printf` gives it with or without a
  * newline. So: up to the first NUL if there is one, else without one trailing newline.
  */
-import { UsageError } from '../shared/errors.ts';
-import { EXIT } from './errors.ts';
+import { NotRunningError, UsageError } from '../shared/errors.ts';
+import { flagValue } from '../shared/options.ts';
+import { EXIT } from '../shared/exit-codes.ts';
+import { DaemonUnreachableError } from './errors.ts';
 import { requestOnce } from './client.ts';
 import { formatStatus, type PoolStatus } from './pool-status.ts';
 import { MAX_PASSWORD_BYTES, type Group, type GroupsResult, type Passwd, type Request } from './protocol.ts';
@@ -49,10 +51,9 @@ export function formatGroup(g: Group): string {
   return `${g.name}:x:${g.gid}:${g.members.join(',')}`;
 }
 
-function xid(text: string, what: string): number {
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 0xfffffffe) throw new UsageError(`${what} must be a number from 0 to 4294967294, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
+/** A uid or gid argument: 0 to 4294967294 ((uid_t)-1 means "no id"). */
+const XID = { kind: 'integer', what: 'a uid or gid', min: 0, max: 0xfffffffe } as const;
+const xid = (text: string, what: string): number => flagValue(XID, text, what);
 
 export type LookupOp = 'getpwnam' | 'getpwuid' | 'getgrnam' | 'getgrgid' | 'groups' | 'ping';
 
@@ -87,8 +88,15 @@ export async function lookupCommand(op: LookupOp, key: string | undefined, opts:
   return EXIT.ok;
 }
 
+/** No daemon is "not running" (exit 3) here, as for every `status`; auth and lookups keep PAM's 9 for it. */
 export async function statusCommand(opts: ClientOptions & { json: boolean }): Promise<number> {
-  const status = (await requestOnce(opts.socket, { op: 'status' }, opts.timeoutMs)) as PoolStatus & { connections: number };
+  let status: PoolStatus & { connections: number };
+  try {
+    status = (await requestOnce(opts.socket, { op: 'status' }, opts.timeoutMs)) as PoolStatus & { connections: number };
+  } catch (err) {
+    if (err instanceof DaemonUnreachableError) throw new NotRunningError(`no winbind pool daemon answers on ${opts.socket}: ${err.message}`, { cause: err });
+    throw err;
+  }
   process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
   return EXIT.ok;
 }

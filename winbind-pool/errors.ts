@@ -2,14 +2,14 @@
  * The outcomes a request can fail with, one class per outcome, each with the stable `code` that
  * travels on the wire and the exit code the client commands end with.
  *
- * Exit codes reuse the Linux-PAM return values that mean the same thing (PAM_AUTH_ERR 7,
- * PAM_AUTHINFO_UNAVAIL 9, PAM_USER_UNKNOWN 10, PAM_SYSTEM_ERR 4), so a wrapper script, or FreeBSD's
- * pam_exec with return_prog_exit_status, can hand them to PAM unchanged. "Unavailable" covers
- * everything where trying again later (or another method) makes sense; it is never "denied".
+ * Exit codes are rows of the shared table (shared/exit-codes.ts), which took them from the Linux-PAM
+ * return values of the same meaning (PAM_AUTH_ERR 7, PAM_AUTHINFO_UNAVAIL 9, PAM_USER_UNKNOWN 10,
+ * PAM_SYSTEM_ERR 4), so a wrapper script, or FreeBSD's pam_exec with return_prog_exit_status, can
+ * hand them to PAM unchanged. "Unavailable" covers everything where trying again later (or another
+ * method) makes sense; it is never "denied".
  */
 import { BalanceError } from '../shared/errors.ts';
-
-export const EXIT = { ok: 0, usage: 2, internal: 4, denied: 7, unavailable: 9, notFound: 10 } as const;
+import { EXIT } from '../shared/exit-codes.ts';
 
 export const WIRE_ERROR_CODES = [
   'ERR_DENIED',

@@ -3,7 +3,10 @@
  * sends a newline costs at most `maxBytes` of memory. Lines are decoded as UTF-8 only when complete,
  * so a multi-byte character split across reads is never mangled.
  */
-export class LineTooLongError extends Error {
+import { TooLargeError } from './errors.ts';
+
+/** A line over the cap: the protocol's ERR_TOO_LARGE, with the cap it broke. */
+export class LineTooLongError extends TooLargeError {
   constructor(readonly maxBytes: number) {
     super(`line longer than ${maxBytes} bytes`);
   }

@@ -15,6 +15,7 @@ import { logDebug, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
 import {
   BusyError,
   errorFromWire,
+  InternalError,
   PoolError,
   RequestTimeoutError,
   ShuttingDownError,
@@ -25,7 +26,7 @@ import { describeRequest, type BackendRequest } from './protocol.ts';
 import type { BackendSpec, PoolSettings } from './settings.ts';
 import { newCounters, poolStatus, type PoolCounters, type PoolStatus } from './pool-status.ts';
 import { CrashGuard, SpawnRate } from './spawn-policy.ts';
-import { DEFAULT_LAUNCH, WorkerHandle, type WorkerLaunch } from './worker-handle.ts';
+import { WorkerHandle, type WorkerLaunch } from './worker-handle.ts';
 import type { FromWorker } from './worker-ipc.ts';
 
 interface Job {
@@ -61,7 +62,7 @@ export class Pool extends EventEmitter {
   constructor(
     readonly settings: PoolSettings,
     private readonly backend: BackendSpec,
-    private readonly launch: WorkerLaunch = DEFAULT_LAUNCH,
+    private readonly launch: WorkerLaunch,
   ) {
     super();
     this.overload = new ThrottledLog(settings.overloadLogIntervalMs);
@@ -71,7 +72,7 @@ export class Pool extends EventEmitter {
 
   /** Starts the minimum of workers; resolves once each of them is ready or has failed. */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error('pool already started');
+    if (this.state !== 'new') throw new InternalError('pool already started', 'exception');
     this.state = 'running';
     this.tickTimer = setInterval(() => this.tick(), this.settings.tickMs);
     this.tickTimer.unref();

@@ -3,6 +3,7 @@
  * field and echoes the value.
  */
 import { ConfigError } from '../shared/errors.ts';
+import { WINBIND_POOL as W } from '../shared/option-table.ts';
 
 export interface PoolSettings {
   /** Workers started up front and never reaped below (at least 1). */
@@ -33,39 +34,15 @@ export interface PoolSettings {
   overloadLogIntervalMs: number;
 }
 
-export const POOL_DEFAULTS: Readonly<PoolSettings> = Object.freeze({
-  minWorkers: 1,
-  maxWorkers: 16,
-  minSpare: 1,
-  idleTimeoutMs: 10_000,
-  maxRequests: 1000,
-  maxQueue: 128,
-  requestTimeoutMs: 10_000,
-  killGraceMs: 2_000,
-  startTimeoutMs: 10_000,
-  tickMs: 1_000,
-  spawnRateCap: 32,
-  backoffMinMs: 1_000,
-  backoffMaxMs: 30_000,
-  overloadLogIntervalMs: 10_000,
-});
+const KEYS: readonly (keyof PoolSettings)[] = [
+  'minWorkers', 'maxWorkers', 'minSpare', 'idleTimeoutMs', 'maxRequests', 'maxQueue', 'requestTimeoutMs', 'killGraceMs',
+  'startTimeoutMs', 'tickMs', 'spawnRateCap', 'backoffMinMs', 'backoffMaxMs', 'overloadLogIntervalMs',
+];
 
-const LIMITS: Record<keyof PoolSettings, [min: number, max: number]> = {
-  minWorkers: [1, 1024],
-  maxWorkers: [1, 1024],
-  minSpare: [0, 1024],
-  idleTimeoutMs: [0, 86_400_000],
-  maxRequests: [0, 1e9],
-  maxQueue: [0, 100_000],
-  requestTimeoutMs: [1, 3_600_000],
-  killGraceMs: [0, 600_000],
-  startTimeoutMs: [1, 600_000],
-  tickMs: [10, 60_000],
-  spawnRateCap: [1, 1024],
-  backoffMinMs: [0, 3_600_000],
-  backoffMaxMs: [0, 3_600_000],
-  overloadLogIntervalMs: [0, 86_400_000],
-};
+/** Defaults and ranges are the option table's rows (shared/option-table.ts), whichever way a value arrives. */
+export const POOL_DEFAULTS: Readonly<PoolSettings> = Object.freeze(Object.fromEntries(KEYS.map((k) => [k, W[k].default])) as unknown as PoolSettings);
+
+const LIMITS = Object.fromEntries(KEYS.map((k) => [k, [W[k].min, W[k].max]])) as Record<keyof PoolSettings, [min: number, max: number]>;
 
 export function poolSettings(partial: Partial<PoolSettings> = {}): PoolSettings {
   const s: PoolSettings = { ...POOL_DEFAULTS };
@@ -85,27 +62,25 @@ export function poolSettings(partial: Partial<PoolSettings> = {}): PoolSettings 
 }
 
 /** Which backend the workers load, and its options. Sent to each worker when it starts. */
-export type BackendSpec =
-  | { kind: 'winbind'; library: string }
-  | { kind: 'local'; passwdFile: string; groupFile: string | null }
-  | { kind: 'blocking'; blockMs: number; password: string };
+export type ProductBackendSpec = { kind: 'winbind'; library: string } | { kind: 'local'; passwdFile: string; groupFile: string | null };
 
-export const BACKEND_KINDS = ['winbind', 'local', 'blocking'] as const;
+/**
+ * A backend only a testing entry point knows (testing/winbind-pool/: the blocking backend). The
+ * shipped daemon and its workers refuse it: it is never one flag away from production.
+ */
+export type TestBackendSpec = { kind: 'test'; name: string; [option: string]: unknown };
 
-export function backendSpec(kind: string, options: { library?: string; passwdFile?: string; groupFile?: string; blockMs?: number; password?: string } = {}): BackendSpec {
+export type BackendSpec = ProductBackendSpec | TestBackendSpec;
+
+export const BACKEND_KINDS = ['winbind', 'local'] as const;
+
+export function backendSpec(kind: string, options: { library?: string; passwdFile?: string; groupFile?: string } = {}): ProductBackendSpec {
   switch (kind) {
     case 'winbind':
       return { kind, library: options.library ?? 'libwbclient.so.0' };
     case 'local':
       if (!options.passwdFile) throw new ConfigError('passwdFile', 'the local backend needs a passwd file (--passwd-file)');
       return { kind, passwdFile: options.passwdFile, groupFile: options.groupFile ?? null };
-    case 'blocking': {
-      const blockMs = options.blockMs ?? 10;
-      if (!Number.isInteger(blockMs) || blockMs < 0 || blockMs > 600_000) {
-        throw new ConfigError('blockMs', `blockMs must be an integer from 0 to 600000, got ${JSON.stringify(blockMs)}`);
-      }
-      return { kind, blockMs, password: options.password ?? 'secret' };
-    }
     default:
       throw new ConfigError('backend', `backend must be one of ${BACKEND_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }

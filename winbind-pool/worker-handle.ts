@@ -3,7 +3,6 @@
  * (SIGTERM, then SIGKILL after a grace period). The scheduling decisions are the pool's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BackendSpec } from './settings.ts';
 import { checkFromWorker, type FromWorker, type ToWorker } from './worker-ipc.ts';
 
@@ -13,17 +12,15 @@ import { checkFromWorker, type FromWorker, type ToWorker } from './worker-ipc.ts
  */
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'killing';
 
-/** How to start a worker program: `node [execArgv] script [args]`. */
+/**
+ * How to start a worker program: `node [execArgv] script [args]`. The daemon forks its own command
+ * with the hidden `worker` subcommand (bundle or sources alike); tests fork testing/winbind-pool/worker.ts.
+ */
 export interface WorkerLaunch {
   script: string;
   args: string[];
   execArgv?: string[];
 }
-
-export const DEFAULT_LAUNCH: WorkerLaunch = {
-  script: fileURLToPath(new URL('./worker-entry.ts', import.meta.url)),
-  args: [],
-};
 
 export interface WorkerEvents {
   message(w: WorkerHandle, msg: FromWorker): void;

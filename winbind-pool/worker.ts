@@ -8,10 +8,8 @@
 import { logError } from '../shared/log.ts';
 import { InternalError, PoolError } from './errors.ts';
 import type { ToWorker } from './worker-ipc.ts';
-import { callBackend, loadBackend, type Backend } from './backends/backend.ts';
-
-/** Exit status of a worker whose backend could not be loaded (the pool counts it as a start failure). */
-export const EXIT_BACKEND_LOAD = 3;
+import { EXIT } from '../shared/exit-codes.ts';
+import { callBackend, loadBackend, type Backend, type BackendLoader } from './backends/backend.ts';
 
 /** Die with the pool even if it is SIGKILLed while this worker is blocked in a call. */
 async function dieWithParent(): Promise<void> {
@@ -30,28 +28,29 @@ function send(msg: unknown): void {
   process.send?.(msg);
 }
 
-export async function runWorker(): Promise<void> {
+/** `load` is the shipped loader; a testing entry point passes one that knows its test backends too. */
+export async function runWorker(load: BackendLoader = loadBackend): Promise<void> {
   if (!process.send) {
     logError('this is a worker of ltsp-winbind-pool serve and cannot run on its own');
-    process.exit(2);
+    process.exit(EXIT.usage);
   }
   // The handler is attached before anything is awaited, so the pool's first message cannot arrive
   // with nobody listening.
   const deathSignal = dieWithParent();
   // Ctrl-C in a terminal reaches the whole process group: the daemon decides when workers go.
   process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => process.exit(0));
-  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(EXIT.ok));
+  process.on('disconnect', () => process.exit(EXIT.ok));
 
   let backend: Backend | undefined;
   process.on('message', async (raw: ToWorker) => {
     if (raw?.t === 'init' && backend === undefined) {
       try {
         await deathSignal;
-        backend = await loadBackend(raw.backend);
+        backend = await load(raw.backend);
       } catch (err) {
         logError(`worker ${process.pid}: cannot load the ${raw.backend.kind} backend: ${(err as Error).message}`);
-        process.exit(EXIT_BACKEND_LOAD);
+        process.exit(EXIT.failure); // the pool counts it as a start failure
       }
       send({ t: 'ready' });
       return;

@@ -42,6 +42,13 @@ export function parseAllowList(entries: readonly string[]): BlockList {
   return list;
 }
 
+/** `--listen ADDR:PORT` (IPv6 as `[ADDR]:PORT`; port 0 picks a free one). */
+export function parseListenAddress(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[3]) > 65_535) throw new FleetListenError(`--listen ${JSON.stringify(text.slice(0, 80))} must be ADDR:PORT (IPv6 as [ADDR]:PORT)`);
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+}
+
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 export interface FleetWebOptions {

@@ -7,52 +7,31 @@
  * with "-" would be read as an option.
  */
 import { BalanceError } from '../../shared/errors.ts';
+import { EXIT } from '../../shared/exit-codes.ts';
 import { oneLine } from '../../shared/log.ts';
-import { isIP } from 'node:net';
+import { parseHostPort, type HostPort } from '../../shared/net/address.ts';
 
 export const MAX_EXTRASERVERS_BYTES = 64 * 1024;
 export const MAX_EXTRASERVERS = 1024;
 export const DEFAULT_SSH_PORT = 22;
 
-export interface SshTarget {
-  host: string;
-  port: number;
-}
+/** A server and its sshd port. */
+export type SshTarget = HostPort;
 
 export class ExtraServersError extends BalanceError {
   readonly source: string;
   readonly line: number;
   constructor(source: string, line: number, message: string) {
-    super('ERR_EXTRASERVERS', `${source}${line > 0 ? `:${line}` : ''}: ${message}`, { exitCode: 2 });
+    super('ERR_EXTRASERVERS', `${source}${line > 0 ? `:${line}` : ''}: ${message}`, { exitCode: EXIT.usage });
     this.source = source;
     this.line = line;
   }
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/;
-
 /** One entry, or the reason it is not one. */
 export function parseTarget(word: string): SshTarget | string {
-  let host = word;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(word);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2];
-    if (isIP(host) !== 6) return `"${oneLine(word)}": only an IPv6 address goes in brackets`;
-  } else if (isIP(word) !== 6) {
-    const colon = word.lastIndexOf(':');
-    if (colon !== -1) {
-      host = word.slice(0, colon);
-      portText = word.slice(colon + 1);
-    }
-  }
-  if (!bracketed && isIP(word) !== 6 && host.includes(':')) return `"${oneLine(word)}": too many colons (an IPv6 address with a port is written [addr]:port)`;
-  if (portText !== undefined && !/^\d{1,5}$/.test(portText)) return `"${oneLine(word)}": the port must be a number`;
-  const port = portText === undefined ? DEFAULT_SSH_PORT : Number(portText);
-  if (port < 1 || port > 65_535) return `"${oneLine(word)}": the port must be 1..65535`;
-  if (isIP(host) === 0 && !HOSTNAME.test(host)) return `"${oneLine(word.slice(0, 80))}" is not a host name or IP address`;
-  return { host, port };
+  const parsed = parseHostPort(word, DEFAULT_SSH_PORT);
+  return typeof parsed === 'string' ? `"${oneLine(word.slice(0, 80))}" ${parsed}` : parsed;
 }
 
 /** Every target in the file's order, without duplicates; any bad entry is an error naming its line. */

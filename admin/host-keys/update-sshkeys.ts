@@ -10,11 +10,6 @@ import { ExtraServersError, knownHostsName, MAX_EXTRASERVERS_BYTES, parseExtraSe
 import { keyLines, scanAll, type ScanResult } from './keyscan.ts';
 import { readPreviousFile, writeKnownHosts } from './known-hosts-file.ts';
 
-export const DEFAULT_EXTRASERVERS = '/etc/ltsp/extraservers';
-export const DEFAULT_KNOWN_HOSTS_OUTPUT = '/etc/ltsp/ssh_known_hosts.auto';
-/** Exit status when the file was written but at least one server gave no key. */
-export const EXIT_SOME_UNREACHABLE = 3;
-
 export interface UpdateSshKeysOptions {
   extraservers: string;
   output: string;

@@ -9,7 +9,7 @@
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { writeFileAtomic } from '../../shared/fs/atomic-write.ts';
-import { InstallError } from './errors.ts';
+import { InstallConflictError, InstallIoError, NotInstalledError } from './errors.ts';
 import { MANIFEST_FORMAT, MANIFEST_PATH, readManifest, sha256, type Manifest, type ManifestEntry } from './manifest.ts';
 import type { PlannedFile } from './layout.ts';
 
@@ -109,8 +109,8 @@ function saveManifest(root: string, m: Manifest): void {
   writeFileAtomic(real(root, MANIFEST_PATH), `${JSON.stringify(m, null, 1)}\n`, 0o644);
 }
 
-function ioError(action: string, err: unknown): InstallError {
-  return new InstallError('ERR_INSTALL_IO', `${action}: ${(err as Error).message}`, 1, err);
+function ioError(action: string, err: unknown): InstallIoError {
+  return new InstallIoError(`${action}: ${(err as Error).message}`, err);
 }
 
 export function applyInstall(target: InstallTarget, files: readonly PlannedFile[], options: { force?: boolean } = {}): Manifest {
@@ -120,7 +120,7 @@ export function applyInstall(target: InstallTarget, files: readonly PlannedFile[
   const conflicts = files.filter((f) => !ours.has(f.path) && exists(real(root, f.path)));
   if (conflicts.length > 0 && !options.force) {
     const list = conflicts.slice(0, 5).map((f) => f.path).join(', ');
-    throw new InstallError('ERR_INSTALL_CONFLICT', `not written by ltsp-balance, refusing to overwrite: ${list}${conflicts.length > 5 ? ` and ${conflicts.length - 5} more` : ''} (--force sets them aside as *${BACKUP_SUFFIX})`);
+    throw new InstallConflictError(`not written by ltsp-balance, refusing to overwrite: ${list}${conflicts.length > 5 ? ` and ${conflicts.length - 5} more` : ''} (--force sets them aside as *${BACKUP_SUFFIX})`);
   }
   const manifest: Manifest = { format: MANIFEST_FORMAT, prefix: target.prefix, chroots: target.chroots, entries: [], createdDirs: [...(previous?.createdDirs ?? [])] };
   const planned = new Set(files.map((f) => f.path));
@@ -152,7 +152,7 @@ export function applyInstall(target: InstallTarget, files: readonly PlannedFile[
 export function applyUninstall(root: string): UninstallReport {
   const manifestPath = real(root, MANIFEST_PATH);
   const manifest = readManifest(manifestPath);
-  if (!manifest) throw new InstallError('ERR_INSTALL_NOT_INSTALLED', `nothing to uninstall: ${manifestPath} does not exist`);
+  if (!manifest) throw new NotInstalledError(`nothing to uninstall: ${manifestPath} does not exist`);
   const report: UninstallReport = { removed: [], kept: [], missing: [], restored: [] };
   try {
     for (const e of [...manifest.entries].reverse()) removeEntry(root, e, report);

@@ -1,11 +1,48 @@
 /**
- * Install and uninstall failures. Codes: ERR_INSTALL_ARGUMENT (exit 2), ERR_INSTALL_BUNDLE,
- * ERR_INSTALL_CONFLICT, ERR_INSTALL_IO, ERR_INSTALL_MANIFEST, ERR_INSTALL_NOT_INSTALLED (exit 1).
+ * Install and uninstall failures, one class per code (admin/README.md). Exit codes are rows of the
+ * shared table: an unusable argument is a usage error (2), everything else a failure (1).
  */
 import { BalanceError } from '../../shared/errors.ts';
+import { EXIT } from '../../shared/exit-codes.ts';
 
-export class InstallError extends BalanceError {
-  constructor(code: string, message: string, exitCode = 1, cause?: unknown) {
-    super(code, message, { exitCode, cause });
+/** `--root`, `--chroot` or `--prefix` is not usable. */
+export class InstallArgumentError extends BalanceError {
+  constructor(message: string) {
+    super('ERR_INSTALL_ARGUMENT', message, { exitCode: EXIT.usage });
+  }
+}
+
+/** The bundles could not be found or built. */
+export class InstallBundleError extends BalanceError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_INSTALL_BUNDLE', message, { cause });
+  }
+}
+
+/** A target file exists that ltsp-balance did not write. */
+export class InstallConflictError extends BalanceError {
+  constructor(message: string) {
+    super('ERR_INSTALL_CONFLICT', message);
+  }
+}
+
+/** A write or rename failed (the manifest still records what was written). */
+export class InstallIoError extends BalanceError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_INSTALL_IO', message, { cause });
+  }
+}
+
+/** The manifest is unreadable or fails validation. */
+export class InstallManifestError extends BalanceError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_INSTALL_MANIFEST', message, { cause });
+  }
+}
+
+/** `uninstall`: no manifest under `--root`. */
+export class NotInstalledError extends BalanceError {
+  constructor(message: string) {
+    super('ERR_INSTALL_NOT_INSTALLED', message);
   }
 }

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logInfo, logWarning } from '../../shared/log.ts';
 import { applyInstall, applyUninstall, type UninstallReport } from './apply.ts';
-import { InstallError } from './errors.ts';
+import { InstallArgumentError, InstallBundleError } from './errors.ts';
 import { checkAbsolute, planInstall, type PlannedFile } from './layout.ts';
 
 export interface InstallOptions {
@@ -45,7 +45,7 @@ function bundleSource(from: string | undefined): { bundleDir: string; sourceRoot
   const r = spawnSync(process.execPath, [join(sourceRoot, 'scripts', 'bundle.mjs'), dir], { encoding: 'utf8', timeout: 180_000 });
   if (r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new InstallError('ERR_INSTALL_BUNDLE', `building the bundles failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`);
+    throw new InstallBundleError(`building the bundles failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`);
   }
   return { bundleDir: dir, sourceRoot, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -62,10 +62,10 @@ function findChroots(root: string): string[] {
 
 export function install(options: InstallOptions): InstallResult {
   const root = resolve(options.root);
-  if (!existsSync(root)) throw new InstallError('ERR_INSTALL_ARGUMENT', `--root ${root} does not exist`, 2);
+  if (!existsSync(root)) throw new InstallArgumentError(`--root ${root} does not exist`);
   const chroots = options.chroots.length > 0 ? options.chroots.map((c) => checkAbsolute('--chroot', c)) : findChroots(root);
   for (const c of chroots) {
-    if (!existsSync(join(root, c))) throw new InstallError('ERR_INSTALL_ARGUMENT', `--chroot ${c}: ${join(root, c)} does not exist`, 2);
+    if (!existsSync(join(root, c))) throw new InstallArgumentError(`--chroot ${c}: ${join(root, c)} does not exist`);
   }
   const source = bundleSource(options.from);
   try {

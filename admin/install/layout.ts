@@ -16,7 +16,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { InstallError } from './errors.ts';
+import { InstallArgumentError, InstallBundleError } from './errors.ts';
 
 export interface PlannedFile {
   /** Absolute path on the target system (not yet joined with --root). */
@@ -51,7 +51,7 @@ const CLIENT_ONLY = new Set(['get_hosts']);
 
 export function checkAbsolute(name: string, path: string): string {
   if (!path.startsWith('/') || path.split('/').includes('..')) {
-    throw new InstallError('ERR_INSTALL_ARGUMENT', `${name} must be an absolute path without "..", got ${JSON.stringify(path)}`, 2);
+    throw new InstallArgumentError(`${name} must be an absolute path without "..", got ${JSON.stringify(path)}`);
   }
   return posix.normalize(path).replace(/(.)\/$/, '$1');
 }
@@ -62,10 +62,10 @@ function bundles(bundleDir: string): Map<string, Buffer> {
   try {
     names = readdirSync(bundleDir).filter((f) => f.endsWith('.js')).sort();
   } catch (err) {
-    throw new InstallError('ERR_INSTALL_BUNDLE', `cannot read the bundles in ${bundleDir}: ${(err as Error).message}`);
+    throw new InstallBundleError(`cannot read the bundles in ${bundleDir}: ${(err as Error).message}`);
   }
   for (const f of names) out.set(f.slice(0, -3), readFileSync(join(bundleDir, f)));
-  if (!out.has('get_hosts')) throw new InstallError('ERR_INSTALL_BUNDLE', `${bundleDir} has no get_hosts.js: not a bundle directory (npm run build makes one)`);
+  if (!out.has('get_hosts')) throw new InstallBundleError(`${bundleDir} has no get_hosts.js: not a bundle directory (npm run build makes one)`);
   return out;
 }
 

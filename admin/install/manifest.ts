@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileCapped } from '../../shared/fs/read-capped.ts';
-import { InstallError } from './errors.ts';
+import { InstallManifestError } from './errors.ts';
 
 export const MANIFEST_PATH = '/var/lib/ltsp-balance/install-manifest.json';
 export const MANIFEST_FORMAT = 'ltsp-balance-install/1';
@@ -40,7 +40,7 @@ function isSafePath(p: unknown): p is string {
 }
 
 function bad(path: string, what: string): never {
-  throw new InstallError('ERR_INSTALL_MANIFEST', `${path}: ${what}; remove the files by hand or reinstall over them`);
+  throw new InstallManifestError(`${path}: ${what}; remove the files by hand or reinstall over them`);
 }
 
 export function parseManifest(text: string, source: string): Manifest {
@@ -74,7 +74,7 @@ export function readManifest(realPath: string): Manifest | undefined {
     buf = readFileCapped(realPath, MAX_MANIFEST_BYTES);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InstallError('ERR_INSTALL_MANIFEST', `cannot read ${realPath}: ${(err as Error).message}`, 1, err);
+    throw new InstallManifestError(`cannot read ${realPath}: ${(err as Error).message}`, err);
   }
   return parseManifest(buf.toString('utf8'), realPath);
 }

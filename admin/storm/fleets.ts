@@ -3,6 +3,7 @@
  * read from a `get_hosts --json` survey (the administrator's `ltsp-balance storm --survey FILE`).
  */
 import { BalanceError } from '../../shared/errors.ts';
+import { EXIT } from '../../shared/exit-codes.ts';
 import type { ServerSpec } from './simulate.ts';
 
 const GIB_KB = 1024 * 1024;
@@ -36,7 +37,7 @@ const MAX_SERVERS = 256;
 /** A survey file that cannot describe a fleet (exit 2: the administrator gave the wrong file). */
 export class SurveyFleetError extends BalanceError {
   constructor(message: string) {
-    super('ERR_STORM_SURVEY', message, { exitCode: 2 });
+    super('ERR_STORM_SURVEY', message, { exitCode: EXIT.usage });
   }
 }
 

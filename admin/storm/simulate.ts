@@ -17,6 +17,7 @@
  * coefficient of variation.
  */
 import { decide } from '../../balance/decide/decide.ts';
+import { errorSummary, SurveyTimeoutError } from '../../balance/errors.ts';
 import { seededRandom } from '../../balance/decide/random.ts';
 import { DEFAULT_SETTINGS, type LocalAlgorithm, type Settings } from '../../balance/settings.ts';
 import type { ServerReport } from '../../balance/probe/survey.ts';
@@ -206,7 +207,7 @@ export function simulateStorm(opts: StormOptions, policy: Policy): StormResult {
       const age = opts.stalenessSec > 0 ? world() * opts.stalenessSec : world();
       const reports: ServerReport[] = servers.map((s, i) => {
         const server = { host: hostOf(i), port: 377 };
-        return s.up ? { server, reachable: true, ad: snapshotAt(s, i, t - age, second), rttMs: 1, address: server.host } : { server, reachable: false, error: { code: 'ERR_SURVEY_TIMEOUT', message: 'down' } };
+        return s.up ? { server, reachable: true, ad: snapshotAt(s, i, t - age, second), rttMs: 1, address: server.host } : { server, reachable: false, error: errorSummary(new SurveyTimeoutError('down')) };
       });
       const index = policy(reports, { mac: macOf(client), random: choices });
       const s = servers[index];

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { SourceMalformedError } from '../errors.ts';
-import { readCapped } from './read-capped.ts';
+import { readRegularFileCapped } from '../../shared/fs/read-capped.ts';
 
 export interface ProcSource<T> {
   /** Name under the procfs root: "loadavg", "meminfo", ... */
@@ -15,7 +15,7 @@ export interface ProcSource<T> {
 }
 
 export async function readProcSource<T>(procfs: string, source: ProcSource<T>): Promise<T> {
-  const bytes = await readCapped(join(procfs, source.file), source.maxBytes);
+  const bytes = await readRegularFileCapped(join(procfs, source.file), source.maxBytes);
   return source.parse(bytes.toString('latin1'));
 }
 

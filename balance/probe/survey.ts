@@ -9,6 +9,7 @@
  * here: it drops datagrams that arrive while no recv() is pending, and 30 answers arrive at once.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { unmapIPv4 } from '../../shared/net/address.ts';
 import { isIP } from 'node:net';
 import { canonicalIPv6 } from '../../shared/net/ipv6.ts';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
@@ -18,7 +19,7 @@ import { buildQuery, QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
 import { errorSummary, SurveyResolveError, SurveyTimeoutError } from '../errors.ts';
 import type { ServerAddress } from '../servers.ts';
 import { resolveHost } from './resolve.ts';
-import { fetchOverTcp, TcpAbortedError } from './tcp-fetch.ts';
+import { fetchOverTcp } from './tcp-fetch.ts';
 
 export interface LoginPathResult {
   ok: boolean;
@@ -142,7 +143,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
         }
       },
       (err: unknown) => {
-        if (!(err instanceof TcpAbortedError)) fail(t, err);
+        if (!(err instanceof SurveyTimeoutError)) fail(t, err);
       },
     );
   };
@@ -167,7 +168,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     for (const t of targets) {
       if (t.settled) continue;
       const what = t.report.address === undefined ? 'name not resolved' : t.tcp ? 'no complete answer (UDP silent, TCP unfinished)' : 'no answer';
-      fail(t, new SurveyTimeoutError(timeoutMs, what));
+      fail(t, new SurveyTimeoutError(`${what} within the ${timeoutMs} ms deadline`));
     }
   };
 
@@ -199,7 +200,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
 
 /** IPv4-mapped IPv6 (`::ffff:10.0.0.5`) and plain IPv4 are the same peer; IPv6 has one spelling. */
 function peerKey(address: string, port: number): string {
-  return `${canonicalIPv6(address).replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '')}|${port}`;
+  return `${unmapIPv4(canonicalIPv6(address))}|${port}`;
 }
 
 function round(ms: number | undefined): number | undefined {

@@ -6,8 +6,7 @@
 import { connect } from 'node:net';
 import { MAX_DOCUMENT_BYTES } from '../../shared/wire/advertisement.ts';
 import { WireTooLargeError } from '../../shared/wire/errors.ts';
-import { BalanceError } from '../../shared/errors.ts';
-import { SurveyNetworkError } from '../errors.ts';
+import { SurveyNetworkError, SurveyTimeoutError } from '../errors.ts';
 
 export interface TcpFetchResult {
   bytes: Buffer;
@@ -15,11 +14,9 @@ export interface TcpFetchResult {
   connectMs: number;
 }
 
-/** Rejected when the caller aborts (its deadline); `received` says how far a slow server got. */
-export class TcpAbortedError extends BalanceError {
-  constructor(readonly connected: boolean, readonly received: number) {
-    super('ERR_SURVEY_TIMEOUT', connected ? `incomplete TCP answer (${received} bytes) at the deadline` : 'TCP connection not established by the deadline');
-  }
+/** Rejected with when the caller aborts (its deadline); it says how far a slow server got. */
+function tcpTimeout(connected: boolean, received: number): SurveyTimeoutError {
+  return new SurveyTimeoutError(connected ? `incomplete TCP answer (${received} bytes) at the deadline` : 'TCP connection not established by the deadline', connected, received);
 }
 
 export function fetchOverTcp(address: string, port: number, signal: AbortSignal, limit = MAX_DOCUMENT_BYTES): Promise<TcpFetchResult> {
@@ -38,7 +35,7 @@ export function fetchOverTcp(address: string, port: number, signal: AbortSignal,
       if (err) reject(err);
       else resolve({ bytes: Buffer.concat(chunks, received), connectMs: connectMs ?? 0 });
     };
-    const onAbort = (): void => finish(new TcpAbortedError(connectMs !== undefined, received));
+    const onAbort = (): void => finish(tcpTimeout(connectMs !== undefined, received));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {

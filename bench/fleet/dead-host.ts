@@ -8,6 +8,7 @@
  * Reported: runs started after t0 that still offered the dead server, and for how long.
  */
 import { join } from 'node:path';
+import { sleep } from '../../testing/helpers/wait.ts';
 import { LtspSite, PROC_FIXTURES } from '../../testing/fleet/site.ts';
 import { percentile, requireRootOrExit, table } from './stats.lib.ts';
 
@@ -15,7 +16,6 @@ requireRootOrExit('bench/fleet/dead-host.ts');
 const TRIALS = 3;
 const SERVERS = ['app1', 'app2', 'app3'];
 const site = await LtspSite.create({ hosts: [...SERVERS, 'client'] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Trial {
   offeredRuns: number;

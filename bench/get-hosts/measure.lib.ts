@@ -1,6 +1,7 @@
 /** Helpers for the get-hosts benchmarks: timed child runs with peak RSS, medians, a table. */
 export { bundleGetHosts } from '../../testing/get-hosts/bundle.ts';
 import { spawn } from 'node:child_process';
+import { table as formatTable } from '../lib/table.ts';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 export { median } from '../lib/stats.ts';
@@ -35,13 +36,8 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
   });
 }
 
-export function table(rows: Array<Record<string, string | number>>): string {
-  const cols = Object.keys(rows[0]!);
-  const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);
-  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]!).length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]!))))].join('\n');
-}
+/** Benchmarks of get_hosts print records with a rule under the header. */
+export const table = (rows: Array<Record<string, string | number>>): string => formatTable(rows, { rule: true });
 
 /** A random loopback /24 nobody else is likely to use at the same moment. */
 export function randomSubnet(): string {

@@ -1,15 +1,17 @@
 /** Helpers of the winbind-pool benchmarks (skipped by bench/run.ts: *.lib.ts). */
 import { Pool } from '../../winbind-pool/pool.ts';
-import { backendSpec, poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
+import { poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
 import { setLogSink } from '../../shared/log.ts';
-import { DEFAULT_LAUNCH, type WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
+import type { WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
+import { blockingSpec } from '../../testing/winbind-pool/blocking-backend.ts';
+import { TEST_WORKER } from '../../testing/winbind-pool/harness.ts';
 
 setLogSink(() => {});
 
 export async function startPool(
   settings: Partial<PoolSettings>,
-  backend: BackendSpec = backendSpec('blocking', { blockMs: 0 }),
-  launch: WorkerLaunch = DEFAULT_LAUNCH,
+  backend: BackendSpec = blockingSpec(0),
+  launch: WorkerLaunch = TEST_WORKER,
 ): Promise<Pool> {
   const pool = new Pool(poolSettings({ maxQueue: 100_000, requestTimeoutMs: 600_000, maxRequests: 0, ...settings }), backend, launch);
   await pool.start();
@@ -27,7 +29,4 @@ export async function drive(send: (i: number) => Promise<unknown>, total: number
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-export function table(rows: (string | number)[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => (typeof c === 'number' ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ')).join('\n');
-}
+export { table } from '../lib/table.ts';

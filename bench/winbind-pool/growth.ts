@@ -7,8 +7,9 @@
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { backendSpec } from '../../winbind-pool/settings.ts';
-import { DEFAULT_LAUNCH, type WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
+import type { WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
+import { blockingSpec } from '../../testing/winbind-pool/blocking-backend.ts';
+import { TEST_WORKER } from '../../testing/winbind-pool/harness.ts';
 import { startPool, table } from './bench.lib.ts';
 
 const BURST = 8;
@@ -28,7 +29,7 @@ function until(cond: () => boolean): Promise<number> {
 // run through tsx. The bundle is written beside this script so that it resolves koffi from node_modules.
 const bundle = fileURLToPath(new URL(`./.worker-bundle-${process.pid}.mjs`, import.meta.url));
 await build({
-  entryPoints: [fileURLToPath(new URL('../../winbind-pool/worker-entry.ts', import.meta.url))],
+  entryPoints: [fileURLToPath(new URL('../../testing/winbind-pool/worker.ts', import.meta.url))],
   outfile: bundle,
   bundle: true,
   platform: 'node',
@@ -37,7 +38,7 @@ await build({
   logLevel: 'error',
 });
 const launches: [string, WorkerLaunch][] = [
-  ['sources (tsx)', DEFAULT_LAUNCH],
+  ['sources (tsx)', TEST_WORKER],
   ['bundle', { script: bundle, args: [], execArgv: [] }],
 ];
 
@@ -54,7 +55,7 @@ try {
   for (const [label, launch] of launches) {
     const oneStart = await startUp(launch);
     for (const tickMs of [1000, 250]) {
-      const pool = await startPool({ minWorkers: 1, minSpare: 1, maxWorkers: BURST, tickMs }, backendSpec('blocking', { blockMs: 5000 }), launch);
+      const pool = await startPool({ minWorkers: 1, minSpare: 1, maxWorkers: BURST, tickMs }, blockingSpec(5000), launch);
       const burst = Array.from({ length: BURST }, (_, i) => pool.submit({ op: 'getpwuid', uid: i }).catch(() => {}));
       const [spawned, busy] = await Promise.all([until(() => pool.status().total >= BURST), until(() => pool.status().busy >= BURST)]);
       rows.push([label, `${tickMs} ms`, `${oneStart.toFixed(0)} ms`, `${spawned.toFixed(0)} ms`, `${busy.toFixed(0)} ms`, (busy / oneStart).toFixed(1)]);

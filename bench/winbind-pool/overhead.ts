@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlockingBackend } from '../../winbind-pool/backends/blocking.ts';
+import { BlockingBackend } from '../../testing/winbind-pool/blocking-backend.ts';
 import { PoolClient } from '../../winbind-pool/client.ts';
 import { openListener } from '../../winbind-pool/listener.ts';
 import { PoolServer } from '../../winbind-pool/server.ts';

@@ -4,7 +4,7 @@
  * The ideal is N x; the target is at least 0.9 x N.
  */
 import { availableParallelism } from 'node:os';
-import { backendSpec } from '../../winbind-pool/settings.ts';
+import { blockingSpec } from '../../testing/winbind-pool/blocking-backend.ts';
 import { drive, startPool, table } from './bench.lib.ts';
 
 const BLOCK_MS = 20;
@@ -13,7 +13,7 @@ const SECONDS = 2;
 const rows: (string | number)[][] = [['workers', 'requests', 'seconds', 'req/s', 'x 1 worker', 'efficiency (x / N)']];
 let base = 0;
 for (const n of [1, 2, 4, 8]) {
-  const pool = await startPool({ minWorkers: n, maxWorkers: n, minSpare: 0 }, backendSpec('blocking', { blockMs: BLOCK_MS }));
+  const pool = await startPool({ minWorkers: n, maxWorkers: n, minSpare: 0 }, blockingSpec(BLOCK_MS));
   const total = Math.round((n * SECONDS * 1000) / BLOCK_MS);
   await drive(() => pool.submit({ op: 'ping' }), n * 4, n); // warm-up
   const seconds = await drive(() => pool.submit({ op: 'ping' }), total, 2 * n);

@@ -5,7 +5,7 @@
  *   cc -O2 -Wall -o greeter greeter.c -lrt
  *   ./greeter [-1] [-t SECONDS] [-c CHOICE_QUEUE] [QUEUE]
  *
- * -1: exit after the first complete snapshot. -t: give up after SECONDS without one (exit 5).
+ * -1: exit after the first complete snapshot. -t: give up after SECONDS without one (exit 9, as `ltsp-greeter-bridge watch`).
  * -c: ask the bridge to publish again at start (a greeter that starts late finds the queue empty).
  * QUEUE defaults to $LDM_BALANCE_BRIDGE_QUEUE, then /ltsp-greeter-servers.
  */
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
         deadline.tv_sec += timeout > 0 ? timeout : 3600;
         ssize_t n = mq_timedreceive(q, msg, attr.mq_msgsize, NULL, &deadline);
         if (n < 0) {
-            if (errno == ETIMEDOUT && timeout > 0) { fprintf(stderr, "greeter: no snapshot\n"); return 5; }
+            if (errno == ETIMEDOUT && timeout > 0) { fprintf(stderr, "greeter: no snapshot\n"); return 9; /* as the bridge: unavailable */ }
             if (errno == ETIMEDOUT || errno == EINTR) continue;
             fprintf(stderr, "greeter: mq_receive: %s\n", strerror(errno));
             return 1;

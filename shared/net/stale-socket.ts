@@ -6,11 +6,12 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { BalanceError, ConfigError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
 
 /** Another process already listens on the socket path. */
 export class SocketInUseError extends BalanceError {
   constructor(path: string) {
-    super('ERR_SOCKET_IN_USE', `another process already listens on ${path}`, { exitCode: 1 });
+    super('ERR_SOCKET_IN_USE', `another process already listens on ${path}`, { exitCode: EXIT.busy });
   }
 }
 

@@ -96,13 +96,13 @@ test('`status` prints the counters; --json is the raw report', async () => {
 test('status with no daemon: exit code 3 and one clear line', async () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', BIN, 'status', '--status-socket', join(tempDir(), 'none.sock')], { cwd: ROOT });
   assert.is(r.status, 3);
-  assert.match(r.stderr.toString(), /^<3>no advertise daemon answers on .*\(ERR_STATUS_UNREACHABLE\)\n$/);
+  assert.match(r.stderr.toString(), /^<3>no advertise daemon answers on .*\(ERR_NOT_RUNNING\)\n$/);
 });
 
 test('bad flags and a bad config file: exit code 2 before binding anything', async () => {
   const flag = spawnSync(process.execPath, ['--import', 'tsx', BIN, '--weight', '-5'], { cwd: ROOT });
   assert.is(flag.status, 2);
-  assert.match(flag.stderr.toString(), /--weight must be a whole number, got "-5" \(ERR_USAGE\)/);
+  assert.match(flag.stderr.toString(), /--weight must be a whole number from 0 to 10000, got "-5" \(ERR_USAGE\)/);
   const conf = join(tempDir(), 'bad.conf');
   writeFileSync(conf, 'weigth=5\n');
   const file = spawnSync(process.execPath, ['--import', 'tsx', BIN, '--config', conf, '--port', '0', '--address', '127.0.0.1'], { cwd: ROOT });

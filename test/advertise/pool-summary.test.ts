@@ -54,7 +54,7 @@ test('a stale or broken summary is not advertised; a broken one is logged once',
   const d = await startDaemon({ args: ['--pool-summary', summary, '--sample-interval', '200'] });
   assert.is(parseAdvertisement(await fetchTcp(d.port)).pool, undefined, 'stale');
   writeFileSync(summary, JSON.stringify({ at: Date.now() + 60_000, workers: 2, busy: 5, max: 4, queue: 0 }));
-  await d.waitForLog(/<4>pool summary not advertised: ERR_POOL_SUMMARY: .*more busy workers than workers/);
+  await d.waitForLog(/<4>pool summary not advertised: .*more busy workers than workers \(ERR_POOL_SUMMARY\)/);
   writeFileSync(summary, '\x00\x01 garbage');
   await new Promise((r) => setTimeout(r, 1000)); // several samples of the same failure streak
   assert.is(d.log().match(/pool summary not advertised/g)?.length, 1, 'once per streak');

@@ -6,7 +6,6 @@ import * as assert from 'uvu/assert';
 import { parseCpuinfo, cpuinfoSource } from '../../advertise/proc/cpuinfo.ts';
 import { parseLoadavg, loadavgSource } from '../../advertise/proc/loadavg.ts';
 import { parseMeminfo, meminfoSource } from '../../advertise/proc/meminfo.ts';
-import { readCapped } from '../../advertise/proc/read-capped.ts';
 import { lineValue, readProcSource } from '../../advertise/proc/source.ts';
 import { parseStat, statSource } from '../../advertise/proc/stat.ts';
 import { parseUptime, uptimeSource } from '../../advertise/proc/uptime.ts';
@@ -111,20 +110,6 @@ test('swap rates: pages per second between samples; first sample, no time or a r
   assert.equal(swapRates({ pswpin: 100, pswpout: 0 }, { pswpin: 150, pswpout: 300 }, 500), { swapInPerSec: 100, swapOutPerSec: 600 });
   assert.equal(swapRates({ pswpin: 100, pswpout: 100 }, { pswpin: 50, pswpout: 100 }, 1000), { swapInPerSec: 0, swapOutPerSec: 0 });
   assert.equal(swapRates({ pswpin: 1, pswpout: 1 }, { pswpin: 9, pswpout: 9 }, 0), { swapInPerSec: 0, swapOutPerSec: 0 });
-});
-
-test('readCapped: missing file, directory, FIFO (no hang) and an oversized file are coded errors', async () => {
-  const dir = tempDir();
-  assert.is(await codeOf(readCapped(join(dir, 'nope'), 100)), 'ERR_SOURCE_MISSING');
-  mkdirSync(join(dir, 'sub'));
-  assert.is(await codeOf(readCapped(join(dir, 'sub'), 100)), 'ERR_SOURCE_MISSING');
-  execFileSync('mkfifo', [join(dir, 'fifo')]);
-  assert.is(await codeOf(readCapped(join(dir, 'fifo'), 100)), 'ERR_SOURCE_MISSING');
-  writeFileSync(join(dir, 'big'), Buffer.alloc(200_000, 0x41));
-  assert.is(await codeOf(readCapped(join(dir, 'big'), 150_000)), 'ERR_SOURCE_TOO_LARGE');
-  assert.is((await readCapped(join(dir, 'big'), 200_000)).length, 200_000);
-  writeFileSync(join(dir, 'empty'), '');
-  assert.is((await readCapped(join(dir, 'empty'), 10)).length, 0);
 });
 
 test('a fixture copy with one file broken reads the rest fine', async () => {

@@ -41,7 +41,7 @@ test('bad values name the key and echo the value; exit code 2', () => {
   assert.is(e.code, 'ERR_CONFIG');
   assert.is(e.key, 'weight');
   assert.is(e.exitCode, 2);
-  assert.match(e.message, /\/etc\/x.conf: weight must be a whole number, got "heavy"/);
+  assert.match(e.message, /\/etc\/x.conf: weight must be a whole number from 0 to 10000, got "heavy"/);
   assert.is(thrown(() => parseConfigText('weight=10001\n', 'x')).key, 'weight');
   assert.is(thrown(() => parseConfigText('drain=maybe\n', 'x')).key, 'drain');
   assert.is(thrown(() => parseConfigText('sample_interval_ms=5\n', 'x')).key, 'sample_interval_ms');
@@ -80,7 +80,7 @@ test('flags: checked like file values but as usage errors; flags win over the fi
   assert.equal(flags, { drain: true, weight: 30, sampleIntervalMs: 250 });
   const e = thrown(() => settingsFromFlags({ maxConnections: '0' }));
   assert.is(e.code, 'ERR_USAGE');
-  assert.match(e.message, /--max-connections must be between 1 and 100000, got 0/);
+  assert.match(e.message, /--max-connections must be from 1 to 100000 connections, got 0/);
   assert.equal(mergeSettings({ weight: 5, drain: true }, { weight: 7 }), { ...DEFAULT_SETTINGS, weight: 7, drain: true });
 });
 

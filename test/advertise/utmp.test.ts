@@ -53,7 +53,7 @@ test('readUtmp reads a real file and enforces its cap', async () => {
     await readUtmp(path, NOW);
     assert.unreachable();
   } catch (err) {
-    assert.is((err as { code: string }).code, 'ERR_SOURCE_TOO_LARGE');
+    assert.is((err as { code: string }).code, 'ERR_FILE_TOO_LARGE');
   }
 });
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatServer, MAX_SERVERS, parseServerList, serverKey } from '../../balance/servers.ts';
+import { formatServer, MAX_LIST_CHARS, MAX_SERVERS, parseServerList, serverKey } from '../../balance/servers.ts';
+import { setLogSink } from '../../shared/log.ts';
 
 test('host[:port] entries separated by spaces or commas, default port 377, duplicates dropped', () => {
   assert.equal(parseServerList(' app1, app2:400\tapp1 10.0.0.5:377 ,', 'test'), [
@@ -52,6 +53,31 @@ test('the list is capped', () => {
   const rejected: string[] = [];
   assert.is(parseServerList(text, 'x', (e) => rejected.push(e.entry)).length, MAX_SERVERS);
   assert.is(rejected.length, 1);
+});
+
+test('past the cap the rule is the same with or without a handler: first 256 used, one report naming the cap, never a throw', () => {
+  const text = Array.from({ length: MAX_SERVERS + 5 }, (_, i) => `h${i}`).join(' ');
+  const logged: string[] = [];
+  setLogSink((line) => logged.push(line));
+  try {
+    const servers = parseServerList(text, '--servers'); // no handler: as the bridge's --servers
+    assert.is(servers.length, MAX_SERVERS);
+    assert.equal(logged, [`<4>--servers: server entry "h256" and 4 more entries after it are past the limit of ${MAX_SERVERS} servers: ignored; the first ${MAX_SERVERS} servers at most are used\n`]);
+    assert.throws(() => parseServerList('good bad_host!', '--servers'), /bad_host!/); // a bad entry still throws
+  } finally {
+    setLogSink(undefined);
+  }
+});
+
+test('a list longer than the character cap is cut at an entry boundary, the first entries used', () => {
+  const entry = `${Array(4).fill('a'.repeat(59)).join('.')}.example`; // up to 251 characters, labels <= 63
+  const text = Array.from({ length: 600 }, (_, i) => `${i}${entry}`).join(' ');
+  assert.ok(text.length > MAX_LIST_CHARS);
+  const reports: string[] = [];
+  const servers = parseServerList(text, 'LDM_BALANCE_SERVERS', (e) => reports.push(e.message));
+  assert.is(servers.length, MAX_SERVERS);
+  assert.is(servers[0]!.host, `0${entry}`);
+  assert.ok(reports.length >= 1 && reports.every((r) => /past the limit of/.test(r)), reports.join('\n'));
 });
 
 test('formatServer omits the default port and brackets IPv6', () => {

@@ -28,7 +28,8 @@ test('defaults when nothing is set', () => {
 test('the environment wins over lts.conf, key by key; an empty variable does not count', () => {
   const { settings } = load(
     { LDM_BALANCE_ALGORITHM: 'best', LDM_BALANCE_TIMEOUT_MS: '' },
-    '[Default]\nLDM_BALANCE_ALGORITHM=random\nLDM_BALANCE_TIMEOUT_MS=200\nLDM_BALANCE_SERVERS=a b:400 [fd00::1]:377\n',
+    // getltscfg's lexer takes "[" as a section bracket (lexer.l:23,28): a bracketed IPv6 entry needs quotes.
+    '[Default]\nLDM_BALANCE_ALGORITHM=random\nLDM_BALANCE_TIMEOUT_MS=200\nLDM_BALANCE_SERVERS="a b:400 [fd00::1]:377"\n',
   );
   assert.is(settings.algorithm, 'best');
   assert.is(settings.timeoutMs, 200);
@@ -125,9 +126,37 @@ test('a garbage or huge lts.conf: warnings and defaults, never an exception', ()
   assert.is(garbage.settings.algorithm, 'two-choices');
   assert.match(formatWarning(garbage.warnings[0]!), /NUL bytes/);
   const huge = loadSettings({ env: {}, configPath: conf(`[Default]\n${'#'.repeat(300 * 1024)}`) });
-  assert.match(formatWarning(huge.warnings[0]!), /cannot read: .* is larger than 262144 bytes/);
+  assert.match(formatWarning(huge.warnings[0]!), /cannot read: larger than 262144 bytes/);
   const missing = loadSettings({ env: {}, configPath: join(dir, 'nope.conf') });
   assert.match(formatWarning(missing.warnings[0]!), /cannot read: ENOENT/);
+});
+
+test('256 servers at most, the same rule from lts.conf and the environment: the first 256 used, one warning naming the cap', () => {
+  const list = Array.from({ length: 300 }, (_, i) => `s${i}`).join(' ');
+  for (const [env, text] of [[{ LDM_BALANCE_SERVERS: list }, undefined], [{}, `[Default]\nLDM_BALANCE_SERVERS = ${list}\n`]] as const) {
+    const { settings, warnings } = load(env, text);
+    assert.is(settings.servers.length, 256);
+    assert.is(settings.servers.at(-1)!.host, 's255');
+    assert.equal(warnings.map(formatWarning).filter((w) => w.includes('LDM_BALANCE_SERVERS')).length, 1);
+    assert.match(formatWarning(warnings[0]!), /"s256" and 43 more entries after it are past the limit of 256 servers: ignored; the first 256 servers at most are used$/);
+  }
+});
+
+test('lts.conf problems come first, as one warning each naming file and line; what was read before a syntax error still counts', () => {
+  const { settings, warnings } = load({}, '[Default]\nLDM_BALANCE_SERVERS = app1 app2\nLDM_BALANCE_ALGORITHM = best\nLDM_BALANCE_WEIGHTS = app1=2\n');
+  assert.equal(settings.servers.map((s) => s.host), ['app1', 'app2']);
+  assert.is(settings.algorithm, 'best');
+  assert.match(formatWarning(warnings[0]!), /lts\d+\.conf line 4: syntax error: "=" .*put a value that contains "=" in double quotes/);
+  // getltscfg kept "app1" (the part before "="), which is not a weight list.
+  assert.match(formatWarning(warnings[1]!), /line 4: LDM_BALANCE_WEIGHTS="app1" entry "app1" is not host=weight/);
+  assert.is(warnings.length, 2);
+});
+
+test('a garbage value is shown escaped in its warning: printable ASCII only', () => {
+  const { warnings } = load({ LDM_BALANCE_ALGORITHM: 'b\u00e9st\u001b[2J\ufffd' });
+  const line = formatWarning(warnings[0]!);
+  assert.ok(line.startsWith('environment: LDM_BALANCE_ALGORITHM="b\\u00e9st\\u001b[2J\\ufffd" is not one of '), line);
+  assert.not.match(line, /[^\x20-\x7e]/);
 });
 
 test('the default path being absent is not worth a warning', () => {

@@ -133,7 +133,7 @@ test('Ctrl-C stops every daemon and removes the temporary directory', async () =
 test('a bad flag is a usage error', async () => {
   const r = await startDemo(['--port', 'x']);
   assert.is(r.code, 2);
-  assert.match(r.err, /--port must be/);
+  assert.match(r.err, /^<3>--port must be a whole number from 1 to 65535, got "x" \(ERR_USAGE\)\n$/);
 });
 
 test.run();

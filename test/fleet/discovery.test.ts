@@ -31,10 +31,10 @@ test('get_hosts with no server list discovers the answering daemons by broadcast
   assert.match(text.stdout, /discovery of 2 server/);
 });
 
-test('discovery turned off and no list: get_hosts says there is no server (exit 4), prints nothing', async () => {
+test('discovery turned off and no list: get_hosts says there is no server (exit 10, not found), prints nothing', async () => {
   const site = getSite();
   const run = await site.getHosts('client', [], { LDM_BALANCE_DISCOVER: 'false' });
-  assert.is(run.status, 4, run.stderr);
+  assert.is(run.status, 10, run.stderr);
   assert.is(run.stdout, '');
 });
 

@@ -2,8 +2,8 @@
  * bin/get_hosts.ts as LDM and people run it: a real process against real servers on loopback.
  */
 import { test } from 'uvu';
+import { runProcess, type ProcessResult } from '../../testing/helpers/process.ts';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -36,31 +36,16 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  */
 const NOT_TIMING = { LDM_BALANCE_TIMEOUT_MS: '3000', LDM_BALANCE_MAX_RTT_MS: '0' };
 
-function conf(text: string): string {
+function conf(text: string | Buffer): string {
   const path = join(dir, `lts-${Math.random().toString(36).slice(2)}.conf`);
   writeFileSync(path, text);
   return path;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessResult;
 
 function run(args: string[], env: NodeJS.ProcessEnv, command = process.execPath, fullArgs?: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, fullArgs ?? ['--import', 'tsx', 'bin/get_hosts.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(command, fullArgs ?? ['--import', 'tsx', 'bin/get_hosts.ts', ...args], { cwd: root, env, timeoutMs: 20_000 });
 }
 
 /** Exactly how LDM's screen script uses it: command substitution in sh, no arguments. */
@@ -91,7 +76,7 @@ test('as LDM calls it with no server answering: the configured list, never nothi
   const r = await asLdm(cleanEnv({ LDM_BALANCE_SERVERS: servers }));
   assert.equal(r.stdout.trim().split(' ').sort(), [fleet.address(7), fleet.address(8)]);
   const direct = await run([], cleanEnv({ LDM_BALANCE_SERVERS: servers }));
-  assert.is(direct.code, 3);
+  assert.is(direct.code, 9); // unavailable: none answered, the configured list printed
 });
 
 test('settings come from lts.conf when the environment has none; XDMCP prints only the chosen host', async () => {
@@ -103,17 +88,37 @@ test('settings come from lts.conf when the environment has none; XDMCP prints on
   assert.match(r.stdout, /^127\.\d+\.\d+\.[23]\n$/);
 });
 
-test('garbage lts.conf: one clear warning per problem, still a host printed, exit 5', async () => {
+test('garbage lts.conf: getltscfg stops at the first syntax error (one clear warning, bytes escaped); what came before counts; a host printed, exit 5', async () => {
   await fleet.start(2, { ad: idle(2) });
   const path = conf(`[Default]\nLDM_BALANCE_SERVERS=${fleet.address(2)}\nLDM_BALANCE_ALGORITHM = quantum\n\x01\x02 junk line\nLDM_BALANCE_TIMEOUT_MS = -5\n`);
   const r = await run(['--config', path], cleanEnv());
   assert.is(r.code, 5);
   assert.is(r.stdout, `${fleet.address(2)}\n`);
   const lines = r.stderr.trimEnd().split('\n');
-  assert.is(lines.length, 3, r.stderr);
-  assert.match(lines[0]!, /^<4>.* line 4: not "KEY = value"/);
+  assert.is(lines.length, 2, r.stderr);
+  assert.match(lines[0]!, /^<4>.* line 5: syntax error: "LDM_BALANCE_TIMEOUT_MS" where getltscfg expects "=" after the key; .*line 4, "\\x01\\x02 junk line", is not KEY = value$/);
   assert.match(lines[1]!, new RegExp(`^<4>${path} line 3: LDM_BALANCE_ALGORITHM="quantum" is not one of .*; using two-choices$`));
-  assert.match(lines[2]!, /line 5: LDM_BALANCE_TIMEOUT_MS="-5" is not a whole number; using 300$/);
+});
+
+test('a binary lts.conf: at most 20 warning lines plus a count, nothing but printable ASCII, still a host', async () => {
+  await fleet.start(2, { ad: idle(2) });
+  let text = `[Default]\nLDM_BALANCE_SERVERS = ${fleet.address(2)}\n`;
+  for (let i = 0; i < 50; i++) text += `[Default]\nX${i} = \xff\x1b(2J\n`;
+  const r = await run(['--config', conf(Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from([0xc3, 0x28, 0x00, 0x0a, 0xfe])]))], cleanEnv());
+  assert.is(r.stdout, `${fleet.address(2)}\n`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.ok(lines.length <= 21, r.stderr);
+  assert.match(lines.at(-1)!, /more lts\.conf problem\(s\) not shown/);
+  assert.not.match(r.stderr, /[^\x20-\x7e\n]/);
+});
+
+test('--servers past 256 entries: the same rule as lts.conf (one warning naming the cap, the first 256 used), not a usage error', async () => {
+  const list = Array.from({ length: 260 }, (_, i) => `127.0.${1 + (i >> 8)}.${(i & 255) + 1}:9`).join(' ');
+  const r = await run(['--servers', list, '--timeout', '50', '--config', '/dev/null'], cleanEnv());
+  assert.is(r.code, 9); // nobody answered (EXIT.noneAnswered)
+  assert.is(r.stdout.trim().split(' ').length, 256);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('past the limit'));
+  assert.equal(warnings, ['<4>--servers: server entry "127.0.2.1:9" and 3 more entries after it are past the limit of 256 servers: ignored; the first 256 servers at most are used']);
 });
 
 test('a garbage environment value: warning, default, host printed', async () => {
@@ -124,14 +129,24 @@ test('a garbage environment value: warning, default, host printed', async () => 
   assert.is(r.stderr, '<4>environment: LDM_BALANCE_MAX_RTT_MS="fast" is not a whole number; using 100\n');
 });
 
-test('nothing configured at all: exit 4, a clear error, nothing on stdout; SERVER is the last resort', async () => {
+test('nothing configured at all: exit 10 (not found), a clear error, nothing on stdout; SERVER is the last resort', async () => {
   const none = await run([], cleanEnv());
-  assert.is(none.code, 4);
+  assert.is(none.code, 10);
   assert.is(none.stdout, '');
   assert.match(none.stderr, /ERR_NO_SERVERS/);
   await fleet.start(2, { ad: idle(2) });
   const boot = await run([], cleanEnv({ SERVER: fleet.address(2) }));
   assert.is(boot.stdout, `${fleet.address(2)}\n`);
+});
+
+test('an include getltscfg crashes on (a missing file): no lts.conf value, as on the client; one clear warning; SERVER still printed', async () => {
+  await fleet.start(2, { ad: idle(2) });
+  await fleet.start(3, { ad: idle(3) });
+  const path = conf(`[Default]\nLDM_BALANCE_SERVERS = ${fleet.address(3)}\ninclude ${join(dir, 'no-such.conf')}\n[tc]\nX = 1\n`);
+  const r = await run(['--config', path], cleanEnv({ SERVER: fleet.address(2) }));
+  assert.is(r.stdout, `${fleet.address(2)}\n`);
+  assert.is(r.code, 5);
+  assert.match(r.stderr, new RegExp(`^<4>${path} line 3: include .*no-such\\.conf: cannot be opened \\(ENOENT\\), and getltscfg then calls fclose\\(NULL\\) and crashes, printing nothing .*; no lts\\.conf value is used\n`));
 });
 
 test('flags: --servers overrides the configured list, --algorithm, --timeout; bad flags exit 2', async () => {
@@ -209,7 +224,7 @@ test('a fresh survey cache is used instead of querying; a stale one is not', asy
   writeFileSync(cache, '{"format":"ltsp-balance-survey/1","writtenAtMs":');
   const corrupt = await run([], env);
   assert.match(corrupt.stderr, /^<4>survey cache not used: .*survey\.json: .*JSON/);
-  assert.is(corrupt.code, 3); // the servers of this test are not running: surveyed, none answered
+  assert.is(corrupt.code, 9); // the servers of this test are not running: surveyed, none answered
 });
 
 test('loadbalancer: the central balancer\'s answer over HTTP, the local choice when it is silent', async () => {

@@ -4,8 +4,8 @@
  * the swap counters grow), and an idle one the administrator drains. Then once as LDM runs it.
  */
 import { test } from 'uvu';
+import { runProcess } from '../../testing/helpers/process.ts';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 import { startSwapDriver, type SwapDriver } from '../../testing/fixtures/proc/swap-driver.ts';
@@ -36,16 +36,9 @@ const NOT_TIMING = { LDM_BALANCE_TIMEOUT_MS: '3000', LDM_BALANCE_MAX_RTT_MS: '0'
 
 function getHosts(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_'))), ...NOT_TIMING };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/get_hosts.ts', ...args], {
-      cwd: root,
-      env: { ...env, LDM_BALANCE_CACHE: '/nonexistent/cache.json', LDM_BALANCE_DISCOVER: 'N', ...extraEnv },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runProcess(process.execPath, ['--import', 'tsx', 'bin/get_hosts.ts', ...args], {
+    cwd: root,
+    env: { ...env, LDM_BALANCE_CACHE: '/nonexistent/cache.json', LDM_BALANCE_DISCOVER: 'N', ...extraEnv },
   });
 }
 
@@ -104,12 +97,7 @@ test('as LDM runs it: LDM_SERVER=$(get_hosts) in sh, settings from the environme
     LDM_BALANCE_SERVERS: [5, 4, 3, 2].map(addr).join(' '),
     LDM_BALANCE_CACHE: '/nonexistent/cache.json',
   };
-  const out = await new Promise<string>((resolve) => {
-    const child = spawn('/bin/sh', ['-c', script], { cwd: root, env });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.on('close', () => resolve(stdout));
-  });
+  const out = (await runProcess('/bin/sh', ['-c', script], { cwd: root, env })).stdout;
   // two-choices between the two usable servers: either order, never the swapping or drained one
   assert.ok([`[${addr(2)} ${addr(3)}]\n`, `[${addr(3)} ${addr(2)}]\n`].includes(out), out);
 });

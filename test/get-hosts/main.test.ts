@@ -23,19 +23,19 @@ test('an unexpected failure after the list is known: logged once, the configured
     written.push(text);
   };
   const code = await runGetHosts({ config: '/nonexistent/lts.conf' }, { env: env({ LDM_BALANCE_SERVERS: `${fleet.address(2)} ${fleet.address(3)}` }), write });
-  assert.is(code, 1);
+  assert.is(code, 4); // internal error (shared/exit-codes.ts), the configured list printed
   assert.equal(written, [`${fleet.address(2)} ${fleet.address(3)}\n`]);
   assert.ok(logged.some((l) => l.startsWith('<3>stdout went away: printing the configured list')), logged.join(''));
 });
 
-test('exit codes: 0 chosen, 3 none answered, 5 invalid setting', async () => {
+test('exit codes (shared/exit-codes.ts): 0 chosen, 9 none answered, 5 invalid setting', async () => {
   await fleet.start(2, { ad: sampleAdvertisement({ hostname: 'app2' }) });
   const out: string[] = [];
   const write = (t: string): void => void out.push(t);
   const servers = fleet.address(2);
   // --config names a file that is there and empty of our keys, so no warning about the file itself
   assert.is(await runGetHosts({ config: '/dev/null' }, { env: env({ LDM_BALANCE_SERVERS: servers }), write }), 0);
-  assert.is(await runGetHosts({ config: '/dev/null' }, { env: env({ LDM_BALANCE_SERVERS: fleet.address(9) }), write }), 3);
+  assert.is(await runGetHosts({ config: '/dev/null' }, { env: env({ LDM_BALANCE_SERVERS: fleet.address(9) }), write }), 9);
   assert.is(await runGetHosts({ config: '/dev/null' }, { env: env({ LDM_BALANCE_SERVERS: servers, LDM_BALANCE_SLOW_START_S: 'soon' }), write }), 5);
   assert.equal(out, [`${servers}\n`, `${fleet.address(9)}\n`, `${servers}\n`]);
 });

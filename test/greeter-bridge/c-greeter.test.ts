@@ -105,13 +105,13 @@ test('queues are 0600 by default: another user cannot read them; with --group th
   await shared.stop();
 });
 
-test('no snapshot in time: exit 5', async () => {
+test('no snapshot in time: exit 9, as the bridge', async () => {
   const limits = readKernelLimits();
   const name = trackQueue(`/gbt-${process.pid}-empty`);
   ensureQueue({ name, size: { maxMessages: Math.min(10, limits.msgMax), messageSize: 1024 }, mode: 0o600 }, limits);
   const r = await runGreeter(['-1', '-t', '1', name]);
   unlinkQueue(name);
-  assert.is(r.code, 5);
+  assert.is(r.code, 9);
 });
 
 test.run();

@@ -213,7 +213,7 @@ test('crash loop: workers that die at start are retried with backoff, one at a t
   // at the 400 ms ceiling; a busy loop would take a few ms. A slow machine only makes it longer.
   assert.ok(ms >= 700, `three start attempts in ${ms} ms`);
   assert.is(concurrentStarts, 1);
-  assert.match(pool.status().lastStartError, /exited with code 3 before it was ready/);
+  assert.match(pool.status().lastStartError, /exited with code 1 before it was ready/);
 });
 
 test('drain: queued and running requests finish, new ones are refused, every worker exits', async () => {

@@ -192,7 +192,7 @@ export function rssKb(pid: number): number {
   return Number(m?.[1] ?? NaN);
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../helpers/wait.ts';
 
 /** Rejects when `promise` has not settled within `ms`: a test waiting on a process must not hang. */
 export function within<T>(promise: Promise<T>, ms: number, what = 'operation'): Promise<T> {

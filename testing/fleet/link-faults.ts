@@ -7,7 +7,7 @@
  * load) and sends the chosen fraction of packets to a veth whose link is down, where the kernel
  * drops them. Delay has no such substitute: asking for it there throws NetemUnavailableError.
  */
-import { FleetArgumentError } from '../../admin/errors.ts';
+import { FleetArgumentError } from './errors.ts';
 
 export interface LinkFault {
   /** Added to every packet leaving this end (netem only). */

@@ -9,9 +9,10 @@
  * never leaves the namespaces this run created. Names carry the owner's pid and a per-run counter,
  * so parallel runs never collide and leftovers of a killed run are recognised (cleanup.ts).
  */
-import { mustRun, runCommand, type CommandOptions, type CommandResult } from '../../admin/run-command.ts';
+import { runCommand, type CommandOptions, type CommandResult } from '../../admin/run-command.ts';
+import { mustRun } from './must-run.ts';
 import { cleanupLeftovers, forgetNamespace, NAMESPACE_PREFIX, registerNamespace, removeNamespacesSync } from './cleanup.ts';
-import { FleetArgumentError, FleetTimeoutError, NetemUnavailableError, NotRootError } from '../../admin/errors.ts';
+import { FleetArgumentError, FleetTimeoutError, NetemUnavailableError, NotRootError } from './errors.ts';
 import { BLACKHOLE_DEV, BLACKHOLE_PEER, bpfLossCommands, checkFault, netemArgs, type LinkFault } from './link-faults.ts';
 import { ManagedProcess } from './process.ts';
 

@@ -4,7 +4,7 @@
  * SIGTERM, then SIGKILL after a grace period, so that stopping never hangs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { FleetTimeoutError } from '../../admin/errors.ts';
+import { FleetTimeoutError } from './errors.ts';
 
 const KEEP_BYTES = 64 * 1024;
 

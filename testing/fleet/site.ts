@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FleetCommandError } from '../../admin/errors.ts';
+import { FleetCommandError } from './errors.ts';
 import { Fleet, type FleetOptions } from './netns.ts';
 import type { ManagedProcess } from './process.ts';
 import { startSshd, type RunningSshd } from './sshd.ts';

@@ -6,8 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mustRun } from '../../admin/run-command.ts';
-import { FleetTimeoutError } from '../../admin/errors.ts';
+import { mustRun } from './must-run.ts';
+import { FleetTimeoutError } from './errors.ts';
 import type { Fleet } from './netns.ts';
 import type { ManagedProcess } from './process.ts';
 

@@ -4,7 +4,8 @@
  * processes, queues, temp dirs) is removed when the test process exits, also after a failed
  * assertion; `cleanup()` does it earlier for `test.after`.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
+import { startProcess, stopAllProcesses, type Proc } from '../helpers/process.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +14,10 @@ import { unlinkQueue } from '../../greeter-bridge/mq.ts';
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin/ltsp-greeter-bridge.ts');
 
-const children = new Set<ChildProcess>();
 const queues = new Set<string>();
 const dirs = new Set<string>();
 
 function removeAll(): void {
-  for (const c of children) c.kill('SIGKILL');
   for (const q of queues) {
     try {
       unlinkQueue(q);
@@ -31,11 +30,7 @@ function removeAll(): void {
 process.on('exit', removeAll);
 
 export async function cleanup(): Promise<void> {
-  await Promise.all([...children].map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  })));
+  await stopAllProcesses('SIGKILL');
   removeAll();
 }
 
@@ -60,62 +55,11 @@ export function tempDir(prefix = 'ltsp-gb-'): string {
   return dir;
 }
 
-export interface Proc {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves when stdout or stderr matches (checked on every chunk). */
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-  exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+export type { Proc } from '../helpers/process.ts';
 
+/** A process started for a bridge test (killed at exit like everything here). */
 export function start(command: string, args: string[], options: SpawnOptions = {}): Proc {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  children.add(child);
-  const text = { stdout: '', stderr: '' };
-  const waiters = new Set<() => void>();
-  for (const name of ['stdout', 'stderr'] as const) {
-    child[name]!.setEncoding('utf8').on('data', (d: string) => {
-      text[name] += d;
-      for (const w of [...waiters]) w();
-    });
-  }
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      children.delete(child);
-      for (const w of [...waiters]) w();
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    stdout: () => text.stdout,
-    stderr: () => text.stderr,
-    exited,
-    waitFor: (stream, pattern, timeoutMs = 20_000) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          const m = pattern.exec(text[stream]);
-          if (m || child.exitCode !== null || child.signalCode !== null) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            if (m) resolve(m);
-            else reject(new Error(`exited (${child.exitCode}) before ${pattern}; stderr:\n${text.stderr}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for ${pattern} on ${stream}; stdout:\n${text.stdout}\nstderr:\n${text.stderr}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return startProcess(command, args, { cwd: ROOT, ...options });
 }
 
 /** The bridge CLI through tsx, as the tests run every bin. */

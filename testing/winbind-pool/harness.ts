@@ -1,19 +1,19 @@
 /** Shared helpers of the winbind-pool tests (not a test file itself). */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { runProcess, type ProcessResult } from '../helpers/process.ts';
+import { eventually, GENEROUS_MS } from '../helpers/wait.ts';
 import { fileURLToPath } from 'node:url';
 import { Pool } from '../../winbind-pool/pool.ts';
-import { backendSpec, poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
+import { poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
+import type { WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
+import { blockingSpec } from './blocking-backend.ts';
 
-/** Polls `cond` every 20 ms; throws with `what` if it is still false after `timeoutMs` (a cap for a loaded machine). */
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+/** Waits until `cond` holds; throws naming `what` after `timeoutMs` (testing/helpers/wait.ts). */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = GENEROUS_MS): Promise<void> {
+  await eventually(cond, timeoutMs, what);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../helpers/wait.ts';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -37,8 +37,11 @@ export async function outcome(p: Promise<unknown>): Promise<string> {
 
 /** Pools made here are closed by closeAll (call it in test.after and after each test). */
 const pools: Pool[] = [];
+/** Workers of pools built here: the product's worker, with the blocking test backend loadable. */
+export const TEST_WORKER: WorkerLaunch = { script: fileURLToPath(new URL('./worker.ts', import.meta.url)), args: [], execArgv: ['--import', 'tsx'] };
+
 export function blockingPool(settings: Partial<PoolSettings>, blockMs = 10, backend?: BackendSpec): Pool {
-  const pool = new Pool(poolSettings({ tickMs: 100, ...settings }), backend ?? backendSpec('blocking', { blockMs }));
+  const pool = new Pool(poolSettings({ tickMs: 100, ...settings }), backend ?? blockingSpec(blockMs), TEST_WORKER);
   pools.push(pool);
   return pool;
 }
@@ -52,6 +55,8 @@ export function busyPids(pool: Pool): number[] {
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = ['--import', 'tsx', `${ROOT}bin/ltsp-winbind-pool.ts`];
+/** The same command with `--backend blocking` (testing/winbind-pool/test-daemon.ts), for daemons that need it. */
+export const TEST_BIN = ['--import', 'tsx', `${ROOT}testing/winbind-pool/test-daemon.ts`];
 
 export interface Daemon {
   proc: ChildProcess;
@@ -74,7 +79,9 @@ process.on('exit', () => {
  */
 export async function startDaemon(args: string[], opts: { prefix?: string[]; env?: NodeJS.ProcessEnv; wait?: boolean } = {}): Promise<Daemon> {
   const prefix = opts.prefix ?? [];
-  const argv = [...prefix, process.execPath, ...BIN, 'serve', ...args];
+  // The shipped command, unless the test asks for the blocking backend, which only TEST_BIN has.
+  const bin = args.includes('blocking') ? TEST_BIN : BIN;
+  const argv = [...prefix, process.execPath, ...bin, 'serve', ...args];
   const proc = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] } as SpawnOptions);
   daemons.add(proc);
   let log = '';
@@ -109,14 +116,6 @@ export async function startDaemon(args: string[], opts: { prefix?: string[]; env
 }
 
 /** Runs `ltsp-winbind-pool ARGS` with `input` on stdin; resolves with its exit code and output. */
-export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(input);
-  });
+export function cli(args: string[], input = '', env: NodeJS.ProcessEnv = process.env): Promise<ProcessResult> {
+  return runProcess(process.execPath, [...BIN, ...args], { cwd: ROOT, env, input });
 }

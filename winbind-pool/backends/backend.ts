@@ -4,6 +4,7 @@
  * Running such calls in separate processes is the whole point of the pool.
  */
 import type { AuthResult, BackendRequest, Group, GroupsResult, Passwd } from '../protocol.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import type { BackendSpec } from '../settings.ts';
 
 export interface Backend {
@@ -16,17 +17,23 @@ export interface Backend {
   ping(): Record<string, never>;
 }
 
-/** Loads only the module of the backend asked for: the winbind one pulls in koffi. */
-export async function loadBackend(spec: BackendSpec): Promise<Backend> {
+/** How a worker (and the daemon's start-up check) turns a spec into a backend. */
+export type BackendLoader = (spec: BackendSpec) => Promise<Backend>;
+
+/**
+ * The shipped loader: the product backends only, each module loaded only when asked for (the winbind
+ * one pulls in koffi). A test backend is refused here; testing/winbind-pool/ has its own loader.
+ */
+export const loadBackend: BackendLoader = async (spec) => {
   switch (spec.kind) {
     case 'winbind':
       return new (await import('./winbind.ts')).WinbindBackend(spec.library);
     case 'local':
       return new (await import('./local.ts')).LocalBackend(spec.passwdFile, spec.groupFile);
-    case 'blocking':
-      return new (await import('./blocking.ts')).BlockingBackend(spec.blockMs, spec.password);
+    case 'test':
+      throw new ConfigError('backend', `the test backend ${JSON.stringify(spec.name)} is not part of ltsp-winbind-pool`);
   }
-}
+};
 
 export function callBackend(backend: Backend, req: BackendRequest): unknown {
   switch (req.op) {

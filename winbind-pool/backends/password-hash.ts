@@ -8,10 +8,11 @@
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { BalanceError } from '../../shared/errors.ts';
+import { EXIT } from '../../shared/exit-codes.ts';
 
 export class BadHashError extends BalanceError {
   constructor(message: string) {
-    super('ERR_BAD_HASH', message, { exitCode: 2 });
+    super('ERR_BAD_HASH', message, { exitCode: EXIT.usage });
   }
 }
 

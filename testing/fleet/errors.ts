@@ -3,7 +3,7 @@
  * throws at once for a missing privilege or a bad argument; a command that fails in a namespace
  * rejects with the command, its exit status and the tail of its stderr, so a CI log says why.
  */
-import { BalanceError } from '../shared/errors.ts';
+import { BalanceError } from '../../shared/errors.ts';
 
 /** Network namespaces, bridges and tc need CAP_NET_ADMIN + CAP_SYS_ADMIN: we require root. */
 export class NotRootError extends BalanceError {

@@ -4,11 +4,15 @@
  * the same workers, protocol and daemon as the real backends.
  *
  * A name of the form `block-<ms>` blocks for that long instead; a name starting with `missing` is
- * not found; `auth` succeeds only with the configured password.
+ * not found; `auth` succeeds only with the configured password (default `secret`).
+ *
+ * Test tooling: the shipped daemon cannot load it. Tests reach it through testing/winbind-pool/
+ * worker.ts (a Pool's workers) and test-daemon.ts (the daemon's command line with `--backend blocking`).
  */
-import { DeniedError, NotFoundError } from '../errors.ts';
-import type { AuthResult, Group, GroupsResult, Passwd } from '../protocol.ts';
-import type { Backend } from './backend.ts';
+import { DeniedError, NotFoundError } from '../../winbind-pool/errors.ts';
+import type { AuthResult, Group, GroupsResult, Passwd } from '../../winbind-pool/protocol.ts';
+import { loadBackend, type Backend, type BackendLoader } from '../../winbind-pool/backends/backend.ts';
+import type { TestBackendSpec } from '../../winbind-pool/settings.ts';
 
 const MAX_BLOCK_MS = 600_000;
 const SYNTHETIC_ID = 10_000;
@@ -72,3 +76,15 @@ export class BlockingBackend implements Backend {
     return {};
   }
 }
+
+export const DEFAULT_TEST_PASSWORD = 'secret';
+
+/** The spec a Pool sends its workers for this backend. */
+export function blockingSpec(blockMs = 10, password = DEFAULT_TEST_PASSWORD): TestBackendSpec {
+  if (!Number.isInteger(blockMs) || blockMs < 0 || blockMs > MAX_BLOCK_MS) throw new RangeError(`blockMs must be 0..${MAX_BLOCK_MS}, got ${blockMs}`);
+  return { kind: 'test', name: 'blocking', blockMs, password };
+}
+
+/** The shipped loader plus this backend: what the testing entry points' workers use. */
+export const loadWithTestBackends: BackendLoader = async (spec) =>
+  spec.kind === 'test' && spec.name === 'blocking' ? new BlockingBackend(spec.blockMs as number, spec.password as string) : loadBackend(spec);
