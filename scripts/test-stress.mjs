@@ -31,17 +31,19 @@ function cpuSeconds(pid) {
 function stopBurners() {
   for (const b of burners) if (b.exitCode === null && b.signalCode === null) b.kill('SIGKILL');
 }
+const suite = spawn(process.execPath, [fileURLToPath(new URL('./test.mjs', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
+// Interrupted: the burners and the suite stop too (the suite's runner kills its current test file's group).
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     stopBurners();
-    process.exit(130);
+    suite.kill(signal);
+    process.exitCode = 130;
   });
 }
-
-const suite = spawn(process.execPath, [fileURLToPath(new URL('./test.mjs', import.meta.url)), ...process.argv.slice(2)], { stdio: 'inherit' });
 const code = await new Promise((resolve) => suite.once('close', (c, signal) => resolve(signal ? 1 : (c ?? 1))));
 const wall = (Date.now() - started) / 1000;
 const burned = burners.map((b) => cpuSeconds(b.pid));
 stopBurners();
-process.stdout.write(`stress: ${count} CPU burners beside the suite took ${burned.map((s) => `${s.toFixed(0)} s`).join(' + ')} of CPU in ${wall.toFixed(0)} s wall (${Math.round((burned.reduce((a, b) => a + b, 0) / wall) * 100)} % of one core)\n`);
-process.exitCode = code;
+if (process.exitCode === 130) process.stdout.write('stress: interrupted\n');
+else process.stdout.write(`stress: ${count} CPU burners beside the suite took ${burned.map((s) => `${s.toFixed(0)} s`).join(' + ')} of CPU in ${wall.toFixed(0)} s wall (${Math.round((burned.reduce((a, b) => a + b, 0) / wall) * 100)} % of one core)\n`);
+process.exitCode ||= code;

@@ -29,15 +29,24 @@ const files = collect(join(root, 'test')).filter(
   (f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)),
 );
 
+/** The test file running now: its process group is killed if this runner is interrupted. */
+let current;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    try { if (current) process.kill(-current.pid, 'SIGKILL'); } catch {}
+    process.exit(130);
+  });
+}
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, testFileArgs(file), {
+    const child = (current = spawn(process.execPath, testFileArgs(file), {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-    });
+    }));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
