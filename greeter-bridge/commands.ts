@@ -92,9 +92,10 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     logWarning(`no server list (LDM_BALANCE_SERVERS): ${settings.discover ? 'discovering servers by broadcast' : `polling the boot server ${settings.bootServer}`} at every poll, as get_hosts does`);
   }
   const cachePath = flags.cache === false ? undefined : (flags.cache ?? settings.cachePath);
-  if (cachePath && settings.cacheMaxAgeMs < intervalMs) {
+  // A poll writes the cache up to one survey deadline after it starts: that is how old it is at the next one.
+  if (cachePath && settings.cacheMaxAgeMs < intervalMs + settings.timeoutMs) {
     logWarning(
-      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalMs} ms): ` +
+      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval plus the survey deadline (${intervalMs + settings.timeoutMs} ms): ` +
         'get_hosts will find the cache stale between polls and query itself',
     );
   }

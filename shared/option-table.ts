@@ -33,7 +33,7 @@ export const ADVERTISE = {
 } as const satisfies Record<string, Row>;
 
 export const BRIDGE = {
-  interval: { kind: 'duration', what: 'time between polls', flag: '--interval', env: 'LDM_BALANCE_BRIDGE_INTERVAL_S', ltsConf: 'LDM_BALANCE_BRIDGE_INTERVAL_S', min: 10, max: 24 * H, default: 30 * S, bareUnit: 's' },
+  interval: { kind: 'duration', what: 'time between polls', flag: '--interval', env: 'LDM_BALANCE_BRIDGE_INTERVAL_S', ltsConf: 'LDM_BALANCE_BRIDGE_INTERVAL_S', min: 10, max: 24 * H, default: 10 * S, bareUnit: 's' }, // with get_hosts' 15 s cache max age: the cache is used between polls
   timeout: { kind: 'duration', what: 'how long to wait for a snapshot (0: forever)', flag: '--timeout', min: 0, max: 24 * H, default: 0, bareUnit: 's' },
   msgsize: { kind: 'integer', what: 'snapshot queue message size', flag: '--msgsize', min: 1, max: 999_999_999, unit: 'bytes' },
   maxmsgs: { kind: 'integer', what: 'snapshot queue capacity', flag: '--maxmsgs', min: 1, max: 999_999_999, unit: 'messages' },

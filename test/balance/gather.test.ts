@@ -127,4 +127,19 @@ test('every cached server dead: the configured list, never a hang past the deadl
   assert.is(r.decision.fallback, 'none-answered');
 });
 
+test('the defaults agree: the bridge does not warn that its cache is never used', async () => {
+  const q = uniqueQueues('defaults');
+  const e = env({ LDM_BALANCE_SERVERS: servers[0]!.name });
+  delete e.LDM_BALANCE_TIMEOUT_MS;
+  const serve = bridge(['serve', '--queue', q.queue, '--choice-queue', q.choiceQueue, '--cache', join(dir, 'bridge-cache.json'), '--msgsize', '4096', '--config', '/dev/null'], { env: e });
+  await serve.waitFor('stderr', /serving /);
+  await serve.stop();
+  assert.not.match(serve.stderr(), /CACHE_MAX_AGE/);
+  // ... and it still warns when they disagree.
+  const q2 = uniqueQueues('defaults');
+  const bad = bridge(['serve', '--queue', q2.queue, '--choice-queue', q2.choiceQueue, '--cache', join(dir, 'bridge-cache.json'), '--msgsize', '4096', '--config', '/dev/null'], { env: { ...e, LDM_BALANCE_CACHE_MAX_AGE_MS: '5000' } });
+  await bad.waitFor('stderr', /LDM_BALANCE_CACHE_MAX_AGE_MS \(5000\) is shorter than the poll interval plus the survey deadline \(10300 ms\)/);
+  await bad.stop();
+});
+
 test.run();
