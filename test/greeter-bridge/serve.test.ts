@@ -110,7 +110,7 @@ test('garbage, unknown and Down choices are refused with a log line and never fo
   assert.match(log, /evil\.example\.org is not in the server list/);
   assert.match(log, new RegExp(`${down.replaceAll('.', '\\.')} is Down`));
   assert.match(log, /bytes other than printable ASCII/);
-  assert.is(readFileSync(output, 'utf8'), `${busy.name}\n`);
+  assert.is(readFileSync(output, 'utf8'), `${busy.host}\n`);
   const status = JSON.parse((await bridgeRun(['status', '--queue', q.queue])).stdout) as Record<string, number>;
   assert.is(status.choicesRejected, 5);
   assert.is(status.choicesAccepted, 1);
