@@ -10,6 +10,8 @@
  *   <prefix>/share/doc/ltsp-balance/lts.conf.example
  *   <chroot>/usr/share/ltsp/get_hosts               LDM's hook (and /usr/lib/ltsp/get_hosts, the 2007
  *                                                   path older clients run); fixed paths, whatever the prefix
+ *   <chroot>/usr/share/ltsp/ltsp-balance-greeter    the greeter wrapper (LDM_GREETER = this path)
+ *   <chroot>/usr/share/ltsp/screen.d/xdmcp-balance  the XDMCP screen script (SCREEN_07 = xdmcp-balance)
  *
  * Planning is pure: it reads the sources and returns the list of files to write, so a dry run,
  * the installer and the tests share one answer.
@@ -46,8 +48,14 @@ const SKIP_IN_PACKAGES = new Set(['src', 'vendor', 'doc', 'obj.target', 'test.js
 /** Components whose systemd/ folder ships units. */
 export const UNIT_COMPONENTS = ['advertise', 'winbind-pool', 'greeter-bridge'] as const;
 export const GET_HOSTS_PATHS = ['/usr/share/ltsp/get_hosts', '/usr/lib/ltsp/get_hosts'] as const;
-/** get_hosts runs on the thin client only; every other command gets a symlink in <prefix>/bin. */
-const CLIENT_ONLY = new Set(['get_hosts']);
+/** Where LDM finds the greeter wrapper: lts.conf says LDM_GREETER = this path, checks outside rely on it. */
+export const GREETER_WRAPPER_PATH = '/usr/share/ltsp/ltsp-balance-greeter';
+/** LTSP's screen_session looks in /etc/ltsp/screen.d (the site's) and then here (packages'). */
+export const SCREEN_SCRIPTS_DIR = '/usr/share/ltsp/screen.d';
+/** Screen scripts under ltsp/screen.d/ in the source tree. */
+export const SCREEN_SCRIPTS = ['xdmcp-balance'] as const;
+/** These run on the thin client only; every other command gets a symlink in <prefix>/bin. */
+const CLIENT_ONLY = new Set(['get_hosts', 'ltsp-balance-greeter']);
 
 export function checkAbsolute(name: string, path: string): string {
   if (!path.startsWith('/') || path.split('/').includes('..')) {
@@ -133,6 +141,12 @@ export function planInstall(input: LayoutInput): { files: PlannedFile[]; warning
     const chroot = checkAbsolute('--chroot', raw);
     for (const p of GET_HOSTS_PATHS) {
       files.push({ path: posix.join(chroot, p), kind: 'file', mode: 0o755, content: commands.get('get_hosts')! });
+    }
+    const wrapper = commands.get('ltsp-balance-greeter');
+    if (wrapper) files.push({ path: posix.join(chroot, GREETER_WRAPPER_PATH), kind: 'file', mode: 0o755, content: wrapper });
+    else warnings.push(`${input.bundleDir} has no ltsp-balance-greeter.js: the greeter wrapper not installed in ${chroot}`);
+    for (const script of SCREEN_SCRIPTS) {
+      files.push({ path: posix.join(chroot, SCREEN_SCRIPTS_DIR, script), kind: 'file', mode: 0o755, content: readFileSync(join(input.sourceRoot, 'ltsp/screen.d', script)) });
     }
   }
   return { files, warnings };

@@ -67,6 +67,14 @@ test('install puts each piece where LTSP expects it', () => {
     assert.is(realpathSync(join(target, 'usr/bin', cmd)), join(target, `usr/lib/ltsp-balance/${cmd}.js`));
   }
   assert.not.ok(existsSync(join(target, 'usr/bin/get_hosts')), 'get_hosts belongs to the thin client only');
+  // The greeter wrapper and the XDMCP screen script: fixed chroot paths LDM and LTSP run (issue 11).
+  const wrapper = join(chroot, 'usr/share/ltsp/ltsp-balance-greeter');
+  assert.ok(readFileSync(wrapper).equals(readFileSync(join(bundles, 'ltsp-balance-greeter.js'))), 'the wrapper bundle');
+  assert.is(statSync(wrapper).mode & 0o777, 0o755);
+  assert.not.ok(existsSync(join(target, 'usr/bin/ltsp-balance-greeter')), 'the wrapper belongs to the thin client only');
+  const xdmcp = join(chroot, 'usr/share/ltsp/screen.d/xdmcp-balance');
+  assert.ok(readFileSync(xdmcp).equals(readFileSync(join(root, 'ltsp/screen.d/xdmcp-balance'))));
+  assert.is(statSync(xdmcp).mode & 0o777, 0o755);
   for (const pkg of ['posix-mq', 'koffi']) assert.ok(existsSync(join(target, 'usr/lib/ltsp-balance/node_modules', pkg, 'package.json')), pkg);
   for (const component of ['advertise', 'winbind-pool', 'greeter-bridge']) {
     const dir = join(root, component, 'systemd');
