@@ -47,7 +47,7 @@ export async function runGreeterWrapper(env: NodeJS.ProcessEnv, self: string): P
     return fallback;
   };
   return runWrapper({
-    greeter: findGreeter(env.LDM_BALANCE_GREETER?.trim() || DEFAULT_GREETER, self),
+    greeter: pickGreeter(env.LDM_BALANCE_GREETER?.trim() || DEFAULT_GREETER, self),
     env,
     settings,
     clientKey: identity.mac ?? identity.hostname,
@@ -58,6 +58,20 @@ export async function runGreeterWrapper(env: NodeJS.ProcessEnv, self: string): P
     fromLdm: process.stdin,
     toLdm: process.stdout,
   });
+}
+
+/**
+ * The configured greeter, else the stock one: a typo in LDM_BALANCE_GREETER must not cost the
+ * login screen when ldmgtkgreet is there.
+ */
+function pickGreeter(name: string, self: string): string {
+  try {
+    return findGreeter(name, self);
+  } catch (err) {
+    if (name === DEFAULT_GREETER) throw err;
+    logWarning(`${(err as Error).message}: starting ${DEFAULT_GREETER} instead`);
+    return findGreeter(DEFAULT_GREETER, self);
+  }
 }
 
 /** The real greeter's path; never the wrapper itself (LDM_BALANCE_GREETER pointing back would loop). */
