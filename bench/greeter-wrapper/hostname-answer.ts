@@ -7,7 +7,10 @@
  *   greeter alone          LDM -> the bare greeter, no wrapper: the floor
  *   fresh bridge cache     the survey cache written just before, the chosen server queried again
  *   no cache               the wrapper surveys the three servers itself
- *   no cache, one dead     the same with a fourth server that never answers: the survey deadline
+ *   no cache, one dead     the same with a fourth server whose daemon is dead (its port refuses TCP,
+ *                          which the survey tries at 2/5 of the deadline; a host gone entirely costs
+ *                          the whole deadline)
+ *   fresh cache, one dead  the bridge found it dead already: nobody waits for it
  *
  * Each run starts a new wrapper (as LDM does per login), lets it settle (the user types for
  * seconds), then times one `hostname`. Cases interleaved; median, min and max of RUNS each.
@@ -55,6 +58,9 @@ const live = fleet.map((s) => s.name).join(' ');
 const dead = await downAddress(`${subnet}.5`);
 const cachePath = join(dir, 'survey.json');
 writeSurveyCache(cachePath, await surveyServers(parseServerList(live, 'bench'), { timeoutMs: 300 }), Date.now());
+// The bridge's survey that found the fourth server dead: the cache says Down, nobody waits for it.
+const cacheWithDead = join(dir, 'survey-dead.json');
+writeSurveyCache(cacheWithDead, await surveyServers(parseServerList(`${live} ${dead}`, 'bench'), { timeoutMs: 300 }), Date.now());
 
 const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_') && k !== 'NODE_OPTIONS' && k !== 'NODE_EXTRA_CA_CERTS' && k !== 'SERVER'));
 const env = (servers: string, cache: string): NodeJS.ProcessEnv => ({
@@ -72,6 +78,7 @@ const cases = [
   { name: 'fresh bridge cache', command: wrapper, env: env(live, cachePath) },
   { name: 'no cache, 3 live', command: wrapper, env: env(live, join(dir, 'none.json')) },
   { name: 'no cache, 3 live + 1 dead', command: wrapper, env: env(`${live} ${dead}`, join(dir, 'none.json')) },
+  { name: 'fresh cache, 3 live + 1 dead', command: wrapper, env: env(`${live} ${dead}`, cacheWithDead) },
 ];
 
 /** One login up to `hostname`: returns the ms from writing `hostname` to reading the answer. */
@@ -110,10 +117,10 @@ for (let i = 0; i < RUNS; i++) {
 }
 const fmt = (v: number): string => v.toFixed(1).padStart(7);
 process.stdout.write(`hostname request -> answer, ms (${RUNS} runs each, interleaved; survey deadline 300 ms)\n`);
-process.stdout.write(`${'case'.padEnd(28)} ${'median'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)}\n`);
+process.stdout.write(`${'case'.padEnd(30)} ${'median'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)}\n`);
 for (const c of cases) {
   const s = samples.get(c.name)!;
-  process.stdout.write(`${c.name.padEnd(28)} ${fmt(median(s))} ${fmt(Math.min(...s))} ${fmt(Math.max(...s))}\n`);
+  process.stdout.write(`${c.name.padEnd(30)} ${fmt(median(s))} ${fmt(Math.min(...s))} ${fmt(Math.max(...s))}\n`);
 }
 clearTimeout(watchdog);
 await stopFleet();

@@ -236,4 +236,10 @@ test("no decision possible (nothing configured, nothing to discover): LDM gets t
   assert.match(log, /no decision .*the greeter's own answer stands/);
 });
 
+test('LDM_BALANCE_GREETER naming the wrapper itself is refused, not a fork loop', async () => {
+  const { result, log } = await login({ env: { LDM_BALANCE_GREETER: wrapper } });
+  assert.is(result.ok, false);
+  assert.match(log, /is this wrapper itself/);
+});
+
 test.run();
