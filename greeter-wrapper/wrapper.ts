@@ -178,7 +178,7 @@ class Wrapper {
     clearTimeout(this.refreshTimer);
     const request: HostnameRequest = { picks: { defaultHost: this.ldmServer[0] }, waiting: 0, done: false, wake: () => undefined };
     const replies = new Promise<void>((wake) => (request.wake = wake));
-    if (this.greeterAlive) {
+    if (this.greeterAlive && !this.greeterMute) {
       this.toGreeter(Buffer.from('hostname\n'));
       this.expected.push({ to: 'own', what: 'greeter', request });
       request.waiting++;
