@@ -210,7 +210,7 @@ class Wrapper {
     const limit = this.opts.settings.timeoutMs + DECISION_SLACK_MS;
     try {
       const gathered = await within(
-        gatherDecision(this.opts.settings, { clientKey: this.opts.clientKey, random: Math.random, useCache: true, startedAt, onCacheRejected: (e) => logWarning(`survey cache not used: ${e.message}`) }),
+        gatherDecision(this.opts.settings, { clientKey: this.opts.clientKey, newRandom: () => Math.random, useCache: true, startedAt, onCacheRejected: (e) => logWarning(`survey cache not used: ${e.message}`) }),
         limit,
         () => logWarning(`no decision within ${limit} ms: the greeter's own answer stands`),
       );
