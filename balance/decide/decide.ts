@@ -72,8 +72,9 @@ export function decide(reports: readonly ServerReport[], settings: DecideSetting
   if (reports.length === 0) throw new NoServersError();
   const servers: ServerVerdict[] = reports.map((report) => {
     const c = classify(report, settings);
-    const display = displayStatus(c, report); // before the spread: it adds its reason to c.detail
-    const verdict: ServerVerdict = { report, ...c, display, candidate: isCandidate(c.status, settings.algorithm) };
+    const { display, why } = displayStatus(c, report);
+    const detail = why ? `${c.detail}; Loaded: ${why}` : c.detail;
+    const verdict: ServerVerdict = { report, ...c, detail, display, candidate: isCandidate(c.status, settings.algorithm) };
     if (report.reachable && report.ad) {
       verdict.score = scoreServer(report as ServerReport & { ad: Advertisement }, settings);
       if (verdict.candidate) verdict.detail = `${verdict.detail}; ${describeScore(verdict.score, report.ad, settings)}`;

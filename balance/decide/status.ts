@@ -65,18 +65,16 @@ export function isCandidate(status: ServerStatus, algorithm: string): boolean {
   return algorithm === 'fixed' ? status !== 'Down' && status !== 'Draining' : status === 'Idle';
 }
 
-/** The status a person is shown; `c.detail` gains the reason when it is Loaded. */
-export function displayStatus(c: Classification, report: ServerReport): DisplayStatus {
+/** The status a person is shown, and why when it is Loaded. */
+export function displayStatus(c: Classification, report: ServerReport): { display: DisplayStatus; why?: string } {
   const ad = report.ad;
-  if (c.status !== 'Idle' || !ad) return c.status;
+  if (c.status !== 'Idle' || !ad) return { display: c.status };
   const load = loadPerCpu(ad);
   const used = ad.memTotalKb > 0 ? 1 - ad.memAvailableKb / ad.memTotalKb : 0;
   const why: string[] = [];
   if (load >= LOADED_LOAD_PER_CPU) why.push(`load ${load.toFixed(2)} per CPU >= ${LOADED_LOAD_PER_CPU}`);
   if (used >= LOADED_MEMORY_USED) why.push(`memory ${Math.round(used * 100)} % used >= ${LOADED_MEMORY_USED * 100} %`);
-  if (why.length === 0) return 'Idle';
-  c.detail = `${c.detail}; Loaded: ${why.join(', ')}`;
-  return 'Loaded';
+  return why.length === 0 ? { display: 'Idle' } : { display: 'Loaded', why: why.join(', ') };
 }
 
 /** The client's override for this host (LDM_BALANCE_WEIGHTS) if any, else what the server advertises. */
