@@ -102,7 +102,7 @@ class Wrapper {
       if (!this.quitting) logWarning(`the greeter ${this.opts.greeter} exited (${signal ?? `code ${code}`}) before LDM said quit`);
       this.onGreeterGone(code ?? 1);
     });
-    this.greeter.stdin!.on('error', () => undefined); // EPIPE when it died: handled by 'exit'
+    this.greeter.stdin!.on('error', () => undefined); // EPIPE when it died: handled by 'close'
     const fromGreeter = new LineCutter(MAX_LINE_BYTES, (l) => this.onGreeterLine(l), (n) => logWarning(`the greeter sent a line of ${n} bytes (limit ${MAX_LINE_BYTES}): dropped`));
     this.greeter.stdout!.on('data', (c: Buffer) => fromGreeter.push(c));
     const fromLdm = new LineCutter(MAX_LINE_BYTES, (l) => this.onLdmLine(l), (n) => logWarning(`LDM sent a line of ${n} bytes (limit ${MAX_LINE_BYTES}): dropped`));
@@ -142,8 +142,11 @@ class Wrapper {
     }
     if (c.kind === 'callback') {
       // LDM restarts the login: whatever it was waiting for is abandoned, a hostname answer included.
+      // The wrapper's own questions stay in line (marked done): their replies may still come, and
+      // must not reach LDM.
       for (const e of this.expected) if (e.to === 'own') e.request.done = true;
-      this.expected.length = 0;
+      const own = this.expected.filter((e) => e.to === 'own');
+      this.expected.splice(0, this.expected.length, ...own);
       return this.toLdm(Buffer.concat([line, Buffer.from('\n')]));
     }
     if (this.greeterMute) return logDebug('greeter reply dropped: it missed a reply before');
