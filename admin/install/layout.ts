@@ -142,7 +142,10 @@ export function planInstall(input: LayoutInput): { files: PlannedFile[]; warning
     for (const p of GET_HOSTS_PATHS) {
       files.push({ path: posix.join(chroot, p), kind: 'file', mode: 0o755, content: commands.get('get_hosts')! });
     }
-    const wrapper = commands.get('ltsp-balance-greeter');
+    // The CommonJS bundle when built: an extension-less file with no package.json beside it is
+    // loaded as CommonJS by the chroot's Node (scripts/bundle.mjs, CJS_COMMANDS).
+    const wrapperCjs = join(input.bundleDir, 'ltsp-balance-greeter.cjs');
+    const wrapper = existsSync(wrapperCjs) ? readFileSync(wrapperCjs) : commands.get('ltsp-balance-greeter');
     if (wrapper) files.push({ path: posix.join(chroot, GREETER_WRAPPER_PATH), kind: 'file', mode: 0o755, content: wrapper });
     else warnings.push(`${input.bundleDir} has no ltsp-balance-greeter.js: the greeter wrapper not installed in ${chroot}`);
     for (const script of SCREEN_SCRIPTS) {

@@ -69,7 +69,7 @@ test('install puts each piece where LTSP expects it', () => {
   assert.not.ok(existsSync(join(target, 'usr/bin/get_hosts')), 'get_hosts belongs to the thin client only');
   // The greeter wrapper and the XDMCP screen script: fixed chroot paths LDM and LTSP run (issue 11).
   const wrapper = join(chroot, 'usr/share/ltsp/ltsp-balance-greeter');
-  assert.ok(readFileSync(wrapper).equals(readFileSync(join(bundles, 'ltsp-balance-greeter.js'))), 'the wrapper bundle');
+  assert.ok(readFileSync(wrapper).equals(readFileSync(join(bundles, 'ltsp-balance-greeter.cjs'))), 'the wrapper bundle, CommonJS');
   assert.is(statSync(wrapper).mode & 0o777, 0o755);
   assert.not.ok(existsSync(join(target, 'usr/bin/ltsp-balance-greeter')), 'the wrapper belongs to the thin client only');
   const xdmcp = join(chroot, 'usr/share/ltsp/screen.d/xdmcp-balance');
