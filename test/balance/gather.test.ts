@@ -43,7 +43,7 @@ test.after(async () => {
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_') && k !== 'SERVER'));
   // A generous deadline: the fleet answers from this test process on a shared, loaded machine.
-  return { ...clean, LDM_BALANCE_CACHE: join(dir, 'none.json'), LDM_BALANCE_DISCOVER: 'N', LDM_BALANCE_TIMEOUT_MS: '1500', ...extra };
+  return { ...clean, LDM_BALANCE_CACHE: join(dir, 'none.json'), LDM_BALANCE_DISCOVER: 'N', LDM_BALANCE_TIMEOUT_MS: '1500', LDM_BALANCE_MAX_RTT_MS: '0', ...extra };
 }
 
 async function getHostsFirst(e: NodeJS.ProcessEnv): Promise<string> {

@@ -57,7 +57,7 @@ async function screen(env: Record<string, string>): Promise<{ args: string[]; st
   ].join(' && ');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_') && k !== 'SERVER' && k !== 'XDM_SERVER'));
   const p = start('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], {
-    env: { ...clean, PATH: `${stubs}:${process.env.PATH}`, X_RECORD: record, SCREEN_07: 'xdmcp-balance', LDM_BALANCE_CACHE: join(dir, 'none.json'), LDM_BALANCE_DISCOVER: 'N', LDM_BALANCE_TIMEOUT_MS: '1500', ...env },
+    env: { ...clean, PATH: `${stubs}:${process.env.PATH}`, X_RECORD: record, SCREEN_07: 'xdmcp-balance', LDM_BALANCE_CACHE: join(dir, 'none.json'), LDM_BALANCE_DISCOVER: 'N', LDM_BALANCE_TIMEOUT_MS: '1500', LDM_BALANCE_MAX_RTT_MS: '0', ...env },
   });
   const code = await p.exited;
   assert.is(code, 0, p.stderr());
