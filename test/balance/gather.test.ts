@@ -79,7 +79,8 @@ test('loadbalancer: the bridge asks the central balancer too (it used to fall ba
   http = createServer((_req, res) => res.end(`${named}\n`));
   await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', () => resolve()));
   const port = (http.address() as { port: number }).port;
-  const e = env({ LDM_BALANCE_SERVERS: servers.map((s) => s.name).join(' '), LDM_BALANCE_ALGORITHM: 'loadbalancer', LDM_BALANCE_FALLBACK_ALGORITHM: 'best', LDM_BALANCE_LOADBALANCER: `127.0.0.1:${port}` });
+  const e = env({ LDM_BALANCE_SERVERS: servers.map((s) => s.name).join(' '), LDM_BALANCE_ALGORITHM: 'loadbalancer', LDM_BALANCE_FALLBACK_ALGORITHM: 'best', LDM_BALANCE_LOADBALANCER: `127.0.0.1:${port}`, LDM_BALANCE_TIMEOUT_MS: '5000' });
+  // (A long deadline: on a loaded machine the balancer's answer must not miss it and fall back.)
   assert.is(await getHostsFirst(e), named);
   assert.is(parseServerList((await bridgeRecommends(e, []))!, 'snapshot')[0]!.host, named);
 });
