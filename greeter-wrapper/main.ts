@@ -1,6 +1,8 @@
 /**
- * The wrapper's settings, from LDM's environment (ltsp_config has exported lts.conf there before
- * LDM starts), else lts.conf read as get_hosts reads it; then the wrapper runs until LDM is done.
+ * The wrapper's settings, then the wrapper runs until LDM is done. LDM starts it, so lts.conf is
+ * already in its environment (ltsp_config exports every value before LDM runs): its own keys below
+ * are read from there; the decision's keys (get_hosts') through loadSettings, environment first,
+ * then lts.conf, exactly as get_hosts reads them.
  *
  *   LDM_BALANCE_GREETER             the real greeter: an absolute path, or a name looked up where LDM
  *                                   looks (LDM_EXEC_DIR: /usr/lib/ldm, /usr/libexec/ldm); ldmgtkgreet
