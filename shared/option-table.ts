@@ -42,7 +42,7 @@ export const BRIDGE = {
 /** The pool's settings (winbind-pool/settings.ts checks them again, whichever way they arrive). */
 export const WINBIND_POOL = {
   minWorkers: { kind: 'integer', what: 'workers started up front', flag: '--min-workers', min: 1, max: 1024, default: 1, unit: 'workers' },
-  maxWorkers: { kind: 'integer', what: 'workers at most', flag: '--max-workers', min: 1, max: 1024, default: 16, unit: 'workers' },
+  maxWorkers: { kind: 'integer', what: 'workers at most; local backend: the core count (scrypt is CPU-bound), winbind: this', flag: '--max-workers', min: 1, max: 1024, default: 16, unit: 'workers' },
   minSpare: { kind: 'integer', what: 'idle workers wanted', flag: '--min-spare', min: 0, max: 1024, default: 1, unit: 'workers' },
   idleTimeoutMs: { kind: 'duration', what: 'idle time before a spare worker is reaped', flag: '--idle-timeout-ms', min: 0, max: 24 * H, default: 10 * S, bareUnit: 'ms' },
   maxRequests: { kind: 'integer', what: 'requests before a worker retires (0: never)', flag: '--max-requests', min: 0, max: 1e9, default: 1000, unit: 'requests' },
@@ -55,9 +55,10 @@ export const WINBIND_POOL = {
   backoffMinMs: { kind: 'duration', what: 'first wait after a worker start failure', flag: '--backoff-min-ms', min: 0, max: H, default: S, bareUnit: 'ms' },
   backoffMaxMs: { kind: 'duration', what: 'longest wait after start failures', flag: '--backoff-max-ms', min: 0, max: H, default: 30 * S, bareUnit: 'ms' },
   overloadLogIntervalMs: { kind: 'duration', what: 'time between two overload log lines', min: 0, max: 24 * H, default: 10 * S, bareUnit: 'ms' },
-  maxConnections: { kind: 'integer', what: 'client connections at most', flag: '--max-connections', min: 1, max: 100_000, default: 256, unit: 'connections' },
+  maxConnections: { kind: 'integer', what: 'client connections at most, every uid together', flag: '--max-connections', min: 1, max: 100_000, default: 256, unit: 'connections' },
+  maxConnectionsPerUid: { kind: 'integer', what: 'client connections at most for one uid other than root', flag: '--max-connections-per-uid', min: 1, max: 100_000, default: 32, unit: 'connections' },
   maxPendingPerConnection: { kind: 'integer', what: 'requests in flight per connection', flag: '--max-pending-per-connection', min: 1, max: 10_000, default: 16, unit: 'requests' },
-  connectionIdleMs: { kind: 'duration', what: 'idle time before a client connection is closed', flag: '--connection-idle-ms', min: 1, max: 24 * H, default: 30 * S, bareUnit: 'ms' },
+  connectionIdleMs: { kind: 'duration', what: 'idle time before a client connection is closed', flag: '--connection-idle-ms', min: 1, max: 24 * H, default: 5 * S, bareUnit: 'ms' },
   clientTimeoutMs: { kind: 'duration', what: 'how long a client command waits for the daemon', flag: '--timeout-ms', min: 1, max: H, default: 30 * S, bareUnit: 'ms' },
 } as const satisfies Record<string, NumericRow>;
 
