@@ -100,8 +100,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     filter,
     throttled,
     writeTimeoutMs: () => settings.writeTimeoutMs,
+    limits: () => settings,
   });
-  tcp.server.maxConnections = settings.maxConnections;
   const activated = listenFds();
   let listeners: Listeners;
   try {
@@ -172,7 +172,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       const next = mergeSettings(await readConfigFile(opts.configPath), opts.flagSettings);
       settings = next;
       limiter.configure(settings.rateLimit, settings.rateBurst);
-      tcp.server.maxConnections = settings.maxConnections;
       render();
       counters.configReloads++;
       logInfo(`reloaded ${opts.configPath}: ${describeSettings()}`);

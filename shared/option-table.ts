@@ -28,7 +28,8 @@ export const ADVERTISE = {
   rateLimit: { kind: 'integer', what: 'UDP queries/s per source, 0 = no limit', flag: '--rate-limit', configKey: 'rate_limit', min: 0, max: 1_000_000, default: 5, unit: 'queries/s' },
   rateBurst: { kind: 'integer', what: 'UDP burst per source', flag: '--rate-burst', configKey: 'rate_burst', min: 1, max: 1_000_000, default: 20, unit: 'queries' },
   sampleIntervalMs: { kind: 'duration', what: 'time between /proc samples', flag: '--sample-interval', configKey: 'sample_interval_ms', min: 100, max: MIN, default: 1000, bareUnit: 'ms' },
-  maxConnections: { kind: 'integer', what: 'open TCP connections at most', flag: '--max-connections', configKey: 'max_connections', min: 1, max: 100_000, default: 1024, unit: 'connections' },
+  maxConnections: { kind: 'integer', what: 'open TCP connections at most, every source together', flag: '--max-connections', configKey: 'max_connections', min: 1, max: 100_000, default: 1024, unit: 'connections' },
+  maxConnectionsPerSource: { kind: 'integer', what: 'open TCP connections of one source (IPv4 address, IPv6 /64) at most', flag: '--max-connections-per-source', configKey: 'max_connections_per_source', min: 1, max: 100_000, default: 32, unit: 'connections' },
   writeTimeoutMs: { kind: 'duration', what: 'time a TCP client gets to read the document', flag: '--write-timeout', configKey: 'write_timeout_ms', min: 100, max: 10 * MIN, default: 5000, bareUnit: 'ms' },
 } as const satisfies Record<string, Row>;
 
