@@ -236,7 +236,7 @@ export class Pool extends EventEmitter {
    */
   private hopeless(req: BackendRequest): boolean {
     const wait = this.serviceTime.queueWait(this.queue.length, this.settings.maxWorkers);
-    return wait + this.serviceTime.worst(req.op) > this.settings.requestTimeoutMs;
+    return wait + this.serviceTime.bound(req.op) > this.settings.requestTimeoutMs;
   }
 
   /**
@@ -247,7 +247,7 @@ export class Pool extends EventEmitter {
   private release(w: WorkerHandle): void {
     const now = performance.now();
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-      if (next.deadline - now < this.serviceTime.worst(next.req.op)) {
+      if (next.deadline - now < this.serviceTime.bound(next.req.op)) {
         this.counters.timeouts++;
         this.counters.shed++;
         this.settle(next, new RequestTimeoutError(`too little time left before the ${this.settings.requestTimeoutMs} ms deadline for a worker call`, 'queued'));
