@@ -282,7 +282,9 @@ export class Pool extends EventEmitter {
     this.inFlight.delete(w);
     w.requests++;
     w.lastDurationMs = Date.now() - w.busySince;
-    this.serviceTime.learn(job.req.op, w.lastDurationMs);
+    // The call's own time, as the worker measured it: the daemon's event-loop lag during a burst
+    // (it answers thousands of lines at once) is not what the next call will cost.
+    this.serviceTime.learn(job.req.op, msg.ms ?? w.lastDurationMs);
     this.settle(job, msg.ok ? { result: msg.result } : errorFromWire(msg.error.code, msg.error.message, msg.error.reason));
     if (this.settings.maxRequests > 0 && w.requests >= this.settings.maxRequests) {
       this.counters.recycled++;

@@ -134,7 +134,12 @@ export class PoolServer {
         socket.end(() => socket.destroy());
         return;
       }
+      // One write for the answers given at once (busy, bad request, status) rather than one system
+      // call per line: a flood of 20 lines per read is answered with one write. The answers are
+      // written in promise reactions queued by handle(); this uncork is queued after them.
+      socket.cork();
       for (const line of lines) if (line.trim() !== '') this.handle(socket, conn, line);
+      queueMicrotask(() => socket.uncork());
     });
   }
 
