@@ -35,6 +35,7 @@ export interface TcpResponderDeps {
 
 interface Open {
   socket: Socket;
+  source: string;
   /** The whole document has been handed to the kernel: closing it now loses nothing. */
   answered: boolean;
 }
@@ -75,8 +76,9 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
       counters.tcpEvicted++;
       throttled.count('notice', 'closed answered TCP connections of the source holding the most, to admit another');
       admission.evict.socket.destroy();
+      share.release(admission.evict.source, admission.evict); // now, not at its 'close': the slot is taken at once
     }
-    const entry: Open = { socket, answered: false };
+    const entry: Open = { socket, source, answered: false };
     share.add(source, entry);
     open.add(socket);
     let drained = 0;

@@ -17,6 +17,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleCommand } from '../../scripts/bundle.mjs';
+import { tcpClosedLoop } from './load.lib.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -83,23 +84,6 @@ function hold(from: string, count: number, held: Set<Socket>, stopped: () => boo
   for (let i = 0; i < count; i++) one();
 }
 
-async function churn(stopped: () => boolean): Promise<number> {
-  let served = 0;
-  while (!stopped()) {
-    await new Promise<void>((resolve) => {
-      const s = connect({ port, host: '127.0.0.1' });
-      let got = 0;
-      s.on('data', (c: Buffer) => (got += c.length));
-      s.on('error', () => resolve());
-      s.on('close', () => {
-        if (got > 0) served++;
-        resolve();
-      });
-    });
-  }
-  return served;
-}
-
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
 const report: string[] = [];
 for (const [label, flags] of [[`unit flags (${unitFlags.join(' ') || 'none'})`, unitFlags], ['no flags', []]] as [string, string[]][]) {
@@ -111,7 +95,7 @@ for (const [label, flags] of [[`unit flags (${unitFlags.join(' ') || 'none'})`, 
     let stop = false;
     const held = new Set<Socket>();
     for (let i = 0; i < SOURCES; i++) hold(`127.2.0.${i + 1}`, HELD_PER_SOURCE, held, () => stop);
-    const loops = Array.from({ length: CHURN_LOOPS }, () => churn(() => stop));
+    const churn = tcpClosedLoop(port, -1, CHURN_LOOPS, FLOOD_S);
     let peak = 0;
     const until = performance.now() + FLOOD_S * 1000;
     while (performance.now() < until) {
@@ -119,14 +103,14 @@ for (const [label, flags] of [[`unit flags (${unitFlags.join(' ') || 'none'})`, 
       await sleep(100);
     }
     stop = true;
-    const served = (await Promise.all(loops)).reduce((a, b) => a + b, 0);
+    const served = Math.round(await churn);
     for (const s of held) s.destroy();
     await sleep(500);
     const after = rssMb(child.pid!);
     await sleep(QUIET_S * 1000);
     const quiet = rssMb(child.pid!);
     rounds.push({ peak, after, quiet, served });
-    process.stdout.write(`${label} round ${round + 1}: peak ${peak.toFixed(1)} MB, right after ${after.toFixed(1)} MB, after ${QUIET_S} s quiet ${quiet.toFixed(1)} MB (${served} churn answers)\n`);
+    process.stdout.write(`${label} round ${round + 1}: peak ${peak.toFixed(1)} MB, right after ${after.toFixed(1)} MB, after ${QUIET_S} s quiet ${quiet.toFixed(1)} MB (reconnect loops: ${served} answers/s)\n`);
   }
   child.kill('SIGKILL');
   report.push(

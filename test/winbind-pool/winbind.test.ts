@@ -107,7 +107,7 @@ test('a flood of authentications past the queue: all answered (ok or ERR_BUSY), 
       clients.flatMap((c) => Array.from({ length: 12 }, () => outcome(c.request({ op: 'auth', user: 'bob', password: 'B0b-Passw0rd!' }, 20_000)))),
     );
     const ok = results.filter((r) => r === 'resolved').length;
-    const busy = results.filter((r) => r === 'ERR_BUSY').length;
+    const busy = results.filter((r) => r.startsWith('ERR_BUSY')).length; // queue full, or overloaded (issue 17)
     assert.is(ok + busy, 72, results.join());
     assert.ok(busy > 0 && ok > 0, `ok ${ok} busy ${busy}`);
   } finally {
