@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestOnce } from '../../winbind-pool/client.ts';
-import { BIN, ROOT } from '../../testing/winbind-pool/harness.ts';
+import { ROOT, TEST_BIN } from '../../testing/winbind-pool/harness.ts';
 import { SocketHolder } from '../../testing/socket-holder.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wbp-restart-'));
@@ -47,7 +47,7 @@ test('kill -9 under load: every request that waited in the backlog is answered a
   const path = join(dir, 'pool.sock');
   holder = new SocketHolder({
     sockets: [{ kind: 'unix', path, mode: 0o660 }],
-    command: [process.execPath, ...BIN, 'serve', '--backend', 'blocking', '--block-ms', '5', '--min-workers', '2', '--max-workers', '4'],
+    command: [process.execPath, ...TEST_BIN, 'serve', '--backend', 'blocking', '--block-ms', '5', '--min-workers', '2', '--max-workers', '4'],
     cwd: ROOT,
     restartMs: 100,
   });
