@@ -23,14 +23,12 @@ function fullGc(): void {
 
 export class AfterFlood {
   private peak = 0;
-  collections = 0;
 
   /** Called once per sample with the open TCP connections. */
   check(open: number): void {
     this.peak = Math.max(this.peak, open);
     if (open > 0 || this.peak < FLOOD_CONNECTIONS) return;
     this.peak = 0;
-    this.collections++;
     fullGc();
   }
 }
