@@ -130,7 +130,8 @@ test('hung backend (domain child SIGSTOPped): the deadline fires, the stuck work
     assert.ok(Date.now() - t0 < 3000 + 1500, 'answered at the deadline');
     await waitFor('the stuck worker to be gone', () => !isAlive(stuck), 3000);
     await waitFor('a replacement', async () => (await status()).idle >= 1 && (await status()).total >= 2);
-    assert.match(daemon.log(), new RegExp(`worker ${stuck} exceeded the 3000 ms deadline on auth alice`));
+    // The user is not named: people type passwords into the user field (issue 17).
+    assert.match(daemon.log(), new RegExp(`worker ${stuck} exceeded the 3000 ms deadline on auth: killing it`));
   });
   assert.is(await outcome(requestOnce(sock, { op: 'auth', user: 'alice', password: ALICE_PW })), 'resolved');
 });
