@@ -1,11 +1,10 @@
 /**
  * ltsp-balance: the administrator's command.
- *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
  *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
  *   ltsp-balance fleet                the fleet live in the terminal (or --once, --json, --listen for a web page)
  *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
- * Only `storm` and `fleet` may be abbreviated (they only read); the others write, so `instal` is an unknown command,
- * with a "did you mean". The demo is `npm run demo` in the source tree (README), the test harness's
+ * Only `storm` and `fleet` may be abbreviated (they only read); `update-sshkeys` writes, so `up` is an
+ * unknown command, with a "did you mean". The demo is `npm run demo` in the source tree (README), the test harness's
  * namespace cleanup `npm run netns-cleanup`: neither ships. Exit codes: shared/exit-codes.ts (top
  * README); update-sshkeys exits 5 (partial) when the file was written but some server gave no key.
  */
@@ -19,39 +18,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 function buildProgram(run: ActionRunner): Command {
   const program = new Command('ltsp-balance')
-    .description('ltsp-balance: install, and ssh host keys of the extra servers');
-
-  program
-    .command('install')
-    .description('install the commands, systemd units, example lts.conf, and get_hosts into each thin-client chroot')
-    .option('--root <dir>', 'root of the target system', '/')
-    .option('--chroot <dir>', 'thin-client chroot inside the root (repeatable; default: every /opt/ltsp/*)', collect, [] as string[])
-    .option('--prefix <dir>', 'prefix of the server files', '/usr')
-    .option('--from <dir>', 'directory of bundled commands (default: next to this command, or built from the sources)')
-    .option('--force', 'set aside files that ltsp-balance did not write (restored by uninstall)')
-    .option('--dry-run', 'print what would be written, write nothing')
-    .action((opts: { root: string; chroot: string[]; prefix: string; from?: string; force?: boolean; dryRun?: boolean }) =>
-      run(async () => {
-        const { install } = await import('../admin/install/install.ts');
-        const result = install({ root: opts.root, prefix: opts.prefix, chroots: opts.chroot, from: opts.from, force: opts.force, dryRun: opts.dryRun });
-        if (opts.dryRun) {
-          for (const f of result.files) process.stdout.write(`${f.kind === 'symlink' ? `${f.path} -> ${f.target}` : f.path}\n`);
-        }
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command('uninstall')
-    .description('remove exactly what install wrote (its manifest), restoring files it set aside')
-    .option('--root <dir>', 'root of the target system', '/')
-    .action((opts: { root: string }) =>
-      run(async () => {
-        const { uninstall } = await import('../admin/install/install.ts');
-        uninstall(opts.root);
-        return EXIT.ok;
-      }),
-    );
+    .description('ltsp-balance: ssh host keys of the application servers, the fleet view, the storm simulator');
 
   program
     .command('update-sshkeys')

@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 
+/** Native addons left out of the bundles: installed beside them in node_modules (packaging/native.ts). */
+export const EXTERNAL_PACKAGES = ['posix-mq', 'koffi'];
+
 /** Commands shipped as CommonJS too (see above). */
 export const CJS_COMMANDS = ['get_hosts', 'ltsp-balance-greeter'];
 
@@ -32,7 +35,7 @@ export async function bundleCommand(name, outfile, { format = 'esm' } = {}) {
     target: 'node20',
     minify: true,
     legalComments: 'none',
-    external: ['posix-mq', 'koffi'],
+    external: EXTERNAL_PACKAGES,
     // `--version` (shared/version.ts): the number is written in, so no package.json is needed at run time.
     define: { LTSP_BALANCE_VERSION: JSON.stringify(version) },
     // shared/version.ts reads package.json through import.meta only when the define above is absent
