@@ -29,7 +29,8 @@ const DESCRIPTIONS: Record<PackageId, { arch: 'all' | 'any'; depends: string[]; 
   server: {
     arch: 'any',
     // Node 18 (Debian 12) runs the daemons; older releases need a newer nodejs (NodeSource).
-    depends: ['nodejs (>= 18)'],
+    // procps: /bin/kill, the advertise unit's ExecReload (not in a minimal system).
+    depends: ['nodejs (>= 18)', 'procps'],
     recommends: ['openssh-client', 'libwbclient0'],
     suggests: ['winbind'],
     text: `load advertisement and PAM worker pool for LTSP application servers
