@@ -71,14 +71,18 @@ export class Chroot {
     return new Chroot(root);
   }
 
-  /** argv prefix that runs a command inside: private mount namespace, /proc mounted, chroot. */
-  prefix(): string[] {
-    return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"', this.root];
+  /**
+   * argv prefix that runs a command inside: private mount namespace, /proc mounted, chroot. With
+   * `ipc`, a private IPC namespace too (POSIX message queues that vanish with the command).
+   */
+  prefix(opts: { ipc?: boolean } = {}): string[] {
+    return ['unshare', '--mount', '--propagation', 'private', ...(opts.ipc ? ['--ipc'] : []), 'sh', '-c', 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"', this.root];
   }
 
-  exec(argv: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+  exec(argv: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; ipc?: boolean } = {}): SpawnSyncReturns<string> {
     const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive', ...opts.env };
-    return spawnSync(this.prefix()[0]!, [...this.prefix().slice(1), ...argv], { encoding: 'utf8', input: opts.input, env, timeout: opts.timeoutMs ?? 300_000 });
+    const prefix = this.prefix({ ipc: opts.ipc });
+    return spawnSync(prefix[0]!, [...prefix.slice(1), ...argv], { encoding: 'utf8', input: opts.input, env, timeout: opts.timeoutMs ?? 300_000 });
   }
 
   /** Like exec, but a failure throws with the command's last lines. */
