@@ -1,6 +1,6 @@
 /**
  * ltsp-balance: the administrator's command.
- *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
+ *   ltsp-balance update-sshkeys       ssh host keys of LDM_BALANCE_SERVERS and extraservers into ssh_known_hosts.ltsp-balance
  *   ltsp-balance fleet                the fleet live in the terminal (or --once, --json, --listen for a web page)
  *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
  * Only `storm` and `fleet` may be abbreviated (they only read); `update-sshkeys` writes, so `up` is an
@@ -22,16 +22,23 @@ function buildProgram(run: ActionRunner): Command {
 
   program
     .command('update-sshkeys')
-    .description('ssh-keyscan every server of the extraservers list into a known_hosts file that LTSP merges into the chroots')
-    .option('--extraservers <file>', 'list of servers, host[:port] (port of sshd)', '/etc/ltsp/extraservers')
-    .option('--output <file>', 'known_hosts file to write', '/etc/ltsp/ssh_known_hosts.auto')
+    .description('ssh-keyscan every server of LDM_BALANCE_SERVERS (lts.conf, every section) and extraservers into /etc/ltsp/ssh_known_hosts.ltsp-balance, which ltsp-update-sshkeys copies into the chroots')
+    .option('--lts-conf <file>', 'lts.conf to read (repeatable; default: every <tftp dir>/ltsp/<arch>/lts.conf)', collect, [] as string[])
+    .option('--extraservers <file>', 'more servers, host[:port]', '/etc/ltsp/extraservers')
+    .option('--output <file>', 'known_hosts file to write', '/etc/ltsp/ssh_known_hosts.ltsp-balance')
+    .option('--ssh-port <n>', 'the ssh port LDM uses for every server (default: SSH_OVERRIDE_PORT in lts.conf, else 22)')
+    .option('--discover', 'also record the servers that answer a discovery broadcast (default: when lts.conf has no server list)')
+    .option('--no-discover', 'never broadcast')
     .option('--timeout <time>', 'how long ssh-keyscan waits per server: 5s, 1m; a bare number is seconds', '5s')
-    .action((opts: { extraservers: string; output: string; timeout: string }) =>
+    .action((opts: { ltsConf: string[]; extraservers: string; output: string; sshPort?: string; discover?: boolean; timeout: string }) =>
       run(async () => {
         // ssh-keyscan -T takes whole seconds.
         const timeoutSec = Math.ceil(flagValue(UPDATE_SSHKEYS.timeout, opts.timeout) / 1000);
+        const sshPort = opts.sshPort === undefined ? undefined : flagValue(UPDATE_SSHKEYS.sshPort, opts.sshPort);
         const { updateSshKeys } = await import('../admin/host-keys/update-sshkeys.ts');
-        const report = await updateSshKeys({ extraservers: opts.extraservers, output: opts.output, timeoutSec });
+        const { defaultLtsConfFiles } = await import('../admin/host-keys/lts-conf-servers.ts');
+        const ltsConf = opts.ltsConf.length > 0 ? opts.ltsConf : defaultLtsConfFiles();
+        const report = await updateSshKeys({ extraservers: opts.extraservers, ltsConf, output: opts.output, sshPort, discover: opts.discover, timeoutSec });
         return report.unreachable.length > 0 ? EXIT.partial : EXIT.ok;
       }),
     );

@@ -65,6 +65,7 @@ export const WINBIND_POOL = {
 
 export const UPDATE_SSHKEYS = {
   timeout: { kind: 'duration', what: 'time ssh-keyscan waits per server', flag: '--timeout', min: S, max: 10 * MIN, default: 5 * S, bareUnit: 's' },
+  sshPort: { kind: 'port', what: 'the ssh port LDM uses for every server (SSH_OVERRIDE_PORT)', flag: '--ssh-port', min: 1, max: 65_535, default: 22 },
 } as const satisfies Record<string, NumericRow>;
 
 export const FLEET = {
