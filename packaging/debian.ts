@@ -187,6 +187,28 @@ override_dh_dwz override_dh_shlibdeps:
 `;
 }
 
+/**
+ * The server's prerm: dh_installsystemd's lines (#DEBHELPER#) stop the units when systemd runs; a
+ * daemon started by hand would go on serving the removed files unnoticed, so removal names it, one
+ * line per process. It never fails the removal.
+ */
+export const SERVER_PRERM = `#!/bin/sh
+set -e
+#DEBHELPER#
+if [ "$1" = remove ]; then
+	for d in /proc/[0-9]*; do
+		[ -r "$d/cmdline" ] || continue
+		set -- $(tr '\\0' '\\n' < "$d/cmdline" 2>/dev/null | head -n 2) ""
+		case "\${1##*/}" in node|nodejs) shift ;; esac
+		case "$1" in
+		/usr/bin/ltsp-server-advertise|/usr/bin/ltsp-winbind-pool|/usr/lib/ltsp-balance-server/*)
+			echo "ltsp-balance-server: pid \${d#/proc/} ($1) still runs, started outside systemd: stop it, it keeps running the removed version" >&2 ;;
+		esac
+	done
+fi
+exit 0
+`;
+
 /** libc6/libstdc++/libgcc dependencies of the ELF objects among `files`, from their version needs. */
 export function elfDepends(files: readonly PlannedFile[], stageDir: string): string[] {
   let glibc: number[] | undefined;

@@ -199,6 +199,9 @@ test('removed while its daemon runs: removal succeeds, conffiles stay, purge res
     await queryActivated(daemon);
     const r = dpkg('-r', 'ltsp-balance-server');
     assert.is(r.status, 0, r.stderr);
+    // No systemd here to stop it (with systemd, the prerm's deb-systemd-invoke stop does): named, one line.
+    const said = r.stderr.split('\n').filter((l) => l.includes('still runs'));
+    assert.equal(said, [`ltsp-balance-server: pid ${daemon.pid} (/usr/bin/ltsp-server-advertise) still runs, started outside systemd: stop it, it keeps running the removed version`], r.stderr);
     assert.ok(existsSync(sys.path('etc/ltsp/advertise.conf')), 'conffiles stay after remove');
     assert.not.ok(existsSync(sys.path('usr/bin/ltsp-server-advertise')));
   } finally {
