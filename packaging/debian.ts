@@ -196,9 +196,9 @@ export const SERVER_PRERM = `#!/bin/sh
 set -e
 #DEBHELPER#
 if [ "$1" = remove ]; then
-	set -f
 	for d in /proc/[0-9]*; do
 		[ -r "$d/cmdline" ] || continue
+		set -f
 		set -- $(tr '\\0' '\\n' < "$d/cmdline" 2>/dev/null | head -n 2) ""
 		case "\${1##*/}" in node|nodejs) shift ;; esac
 		case "$1" in
