@@ -7,6 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { buildPackages } from '../../packaging/build.ts';
@@ -69,6 +70,7 @@ test('the hook, run as screen.d/ldm runs it, chooses among real advertise daemon
 
 test('the greeter bridge package: its unit\'s ExecStart as installed publishes the servers to the greeter\'s queue', () => {
   sys.mustExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', deb('ltsp-balance-greeter-bridge')]);
+  assert.equal(sys.mustExec(['dpkg', '-L', 'ltsp-balance-greeter-bridge']).split('\n').filter((p) => p.startsWith('/usr/local')), []);
   const argv = execStart(sys.root, 'ltsp-greeter-bridge.service');
   assert.is(argv[0], '/usr/bin/node');
   // RuntimeDirectory=ltsp-balance, as systemd would make it; a private IPC namespace for the queues.
@@ -80,6 +82,13 @@ test('the greeter bridge package: its unit\'s ExecStart as installed publishes t
   assert.is(r.status, 0, r.stderr);
   const snapshot = r.stdout.trim().split('\n').at(-1)!;
   for (const h of [idle, busy, dead]) assert.match(snapshot, h.replace(/\./g, '\\.'));
+});
+
+test('systemd-analyze verify is clean on the bridge\'s installed unit', () => {
+  sys.mustExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'systemd']); // from the cached .debs
+  const r = spawnSync('systemd-analyze', [`--root=${sys.root}`, 'verify', '/lib/systemd/system/ltsp-greeter-bridge.service'], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr.trim(), '', r.stderr);
 });
 
 test('purging both packages leaves nothing of them; a second install and purge restores the system exactly', () => {
