@@ -74,7 +74,9 @@ test('the greeter bridge package: its unit\'s ExecStart as installed publishes t
   const argv = execStart(sys.root, 'ltsp-greeter-bridge.service');
   assert.is(argv[0], '/usr/bin/node');
   // RuntimeDirectory=ltsp-balance, as systemd would make it; a private IPC namespace for the queues.
-  const script = 'mkdir -p /run/ltsp-balance; "$@" & pid=$!; ltsp-greeter-bridge watch --once --timeout 30; r=$?; kill $pid; wait $pid; exit $r';
+  // watch fails at once until serve has created the queue (no readiness signal reaches a shell): retried, 20 s at most.
+  const script = 'mkdir -p /run/ltsp-balance; "$@" & pid=$!; i=0; until ltsp-greeter-bridge watch --once --timeout 30; do r=$?; i=$((i+1)); '
+    + '[ $i -lt 200 ] && kill -0 $pid || break; sleep 0.1; done; kill $pid; wait $pid; exit ${r:-0}';
   // Queue names of our own: the bridge's one-instance lock is an abstract socket, shared with the host's
   // network namespace (and with other tests' bridges).
   const queues = { LDM_BALANCE_BRIDGE_QUEUE: `/ltsp-pkg-${process.pid}-s`, LDM_BALANCE_BRIDGE_CHOICE_QUEUE: `/ltsp-pkg-${process.pid}-c` };
