@@ -75,8 +75,8 @@ test('the greeter bridge package: its unit\'s ExecStart as installed publishes t
   assert.is(argv[0], '/usr/bin/node');
   // RuntimeDirectory=ltsp-balance, as systemd would make it; a private IPC namespace for the queues.
   // watch fails at once until serve has created the queue (no readiness signal reaches a shell): retried, 20 s at most.
-  const script = 'mkdir -p /run/ltsp-balance; "$@" & pid=$!; i=0; until ltsp-greeter-bridge watch --once --timeout 30; do r=$?; i=$((i+1)); '
-    + '[ $i -lt 200 ] && kill -0 $pid || break; sleep 0.1; done; kill $pid; wait $pid; exit ${r:-0}';
+  const script = 'mkdir -p /run/ltsp-balance; "$@" & pid=$!; r=1; i=0; while [ $i -lt 200 ] && kill -0 $pid; do '
+    + 'if ltsp-greeter-bridge watch --once --timeout 30; then r=0; break; fi; i=$((i+1)); sleep 0.1; done; kill $pid; wait $pid; exit $r';
   // Queue names of our own: the bridge's one-instance lock is an abstract socket, shared with the host's
   // network namespace (and with other tests' bridges).
   const queues = { LDM_BALANCE_BRIDGE_QUEUE: `/ltsp-pkg-${process.pid}-s`, LDM_BALANCE_BRIDGE_CHOICE_QUEUE: `/ltsp-pkg-${process.pid}-c` };
