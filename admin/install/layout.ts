@@ -126,7 +126,7 @@ function unitRenames(rows: readonly LayoutRow[]): Map<string, string> {
 }
 
 /** A unit as installed: `Requires=advertise.socket` becomes `Requires=ltsp-advertise.socket`. */
-export function renameUnitReferences(text: string, renames: ReadonlyMap<string, string>): string {
+function renameUnitReferences(text: string, renames: ReadonlyMap<string, string>): string {
   let out = text;
   for (const [from, to] of renames) {
     if (from === to) continue;
