@@ -53,14 +53,20 @@ test('apt installs ltsp-balance-client into the chroot, with Debian\'s nodejs as
   assert.equal(listed.filter((p) => p.startsWith('/usr/local')), []);
 });
 
-test('the hook, run as screen.d/ldm runs it, chooses among real advertise daemons', () => {
+/** screen.d/ldm's use of the hook: its output captured, split on whitespace, the first host LDM's. */
+function hostsAsLdmSees(chroot: Chroot): string[] {
   const ldm = 'LDM_SERVER=$(/usr/share/ltsp/get_hosts); set -- $LDM_SERVER; echo "$#"; for h in "$@"; do echo "$h"; done';
-  const r = sys.exec(['sh', '-c', ldm], { env: { LDM_BALANCE_SERVERS: SERVERS } });
+  const r = chroot.exec(['sh', '-c', ldm], { env: { LDM_BALANCE_SERVERS: SERVERS } });
   assert.is(r.status, 0, r.stderr);
   const [count, ...hosts] = r.stdout.trim().split('\n');
   assert.is(Number(count), hosts.length);
   assert.is(hosts[0], idle, `the idle server first: ${r.stdout} ${r.stderr}`);
   for (const h of hosts) assert.ok([idle, busy, dead].includes(h!), h);
+  return hosts;
+}
+
+test('the hook, run as screen.d/ldm runs it, chooses among real advertise daemons', () => {
+  hostsAsLdmSees(sys);
   // The 2007 path, and the administrator's check.
   const old = sys.exec(['/usr/lib/ltsp/get_hosts'], { env: { LDM_BALANCE_SERVERS: SERVERS } });
   assert.is(old.stdout.split(/\s+/)[0], idle, old.stderr);
@@ -103,6 +109,25 @@ test('purging both packages leaves nothing of them; a second install and purge r
   sys.mustExec(['dpkg', '-i', deb('ltsp-balance-client'), deb('ltsp-balance-greeter-bridge')]);
   sys.mustExec(['dpkg', '--purge', 'ltsp-balance-greeter-bridge', 'ltsp-balance-client']);
   assert.equal(sys.snapshot(), before);
+});
+
+test('an i386 chroot (the common LTSP 5 one): the arch-all client and i386 nodejs work; the amd64 bridge is refused in one line, nothing written', () => {
+  const sys32 = Chroot.create(work, 'i386');
+  try {
+    copyFileSync(debs.find((d) => d.includes('ltsp-balance-client_'))!, sys32.path(`tmp/${basename(deb('ltsp-balance-client'))}`));
+    sys32.mustExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', deb('ltsp-balance-client')]);
+    assert.is(sys32.mustExec(['dpkg-query', '-W', '-f=${Architecture}', 'nodejs']), 'i386');
+    hostsAsLdmSees(sys32);
+    const bridge = debs.find((d) => d.includes('ltsp-balance-greeter-bridge_'))!;
+    copyFileSync(bridge, sys32.path(`tmp/${basename(bridge)}`));
+    const before = sys32.snapshot();
+    const r = sys32.exec(['dpkg', '-i', `/tmp/${basename(bridge)}`]);
+    assert.is.not(r.status, 0);
+    assert.match(r.stderr, /package architecture \(amd64\) does not match system \(i386\)/);
+    assert.equal(sys32.snapshot(), before);
+  } finally {
+    sys32.remove();
+  }
 });
 
 test.run();

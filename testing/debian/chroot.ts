@@ -41,14 +41,20 @@ function run(argv: string[], what: string, timeoutMs = 600_000): string {
   return r.stdout;
 }
 
-/** The cached tarball, built when missing. Parallel first runs both build; the last rename wins. */
-export function chrootTarball(): string {
-  const tarball = join(CACHE_DIR, `${SUITE}-minbase-${execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim()}.tar`);
+/** This machine's Debian architecture. */
+export const hostArch = (): string => execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+
+/**
+ * The cached tarball for `arch` (another architecture than the machine's must be one its kernel
+ * runs, e.g. i386 on amd64), built when missing. Parallel first runs both build; the last rename wins.
+ */
+export function chrootTarball(arch = hostArch()): string {
+  const tarball = join(CACHE_DIR, `${SUITE}-minbase-${arch}.tar`);
   if (existsSync(tarball)) return tarball;
   mkdirSync(CACHE_DIR, { recursive: true });
   const dir = mkdtempSync(join(CACHE_DIR, 'build-'));
   try {
-    run(['debootstrap', '--variant=minbase', SUITE, dir, aptMirror()], 'debootstrap');
+    run(['debootstrap', '--variant=minbase', `--arch=${arch}`, SUITE, dir, aptMirror()], 'debootstrap');
     run(['chroot', dir, 'apt-get', 'update', '-qq'], 'apt-get update in the chroot');
     run(['chroot', dir, 'apt-get', 'install', '-y', '-qq', '--download-only', '--no-install-recommends', ...PRELOADED], 'downloading nodejs');
     run(['tar', '-C', dir, '-cf', `${tarball}.tmp-${process.pid}`, '.'], 'tar');
@@ -64,8 +70,8 @@ export class Chroot {
   private constructor(readonly root: string) {}
 
   /** A fresh copy of the cached system in a new temporary directory under `parent`. */
-  static create(parent: string): Chroot {
-    const tarball = chrootTarball();
+  static create(parent: string, arch?: string): Chroot {
+    const tarball = chrootTarball(arch);
     const root = mkdtempSync(join(parent, 'chroot-'));
     run(['tar', '-C', root, '-xf', tarball], 'unpacking the chroot');
     return new Chroot(root);
