@@ -35,8 +35,19 @@ export interface BuildOptions {
   cacheDir?: string;
 }
 
+/**
+ * Every file of package `id` as it installs (the layout table's rows, then the native addons its
+ * bundles import, for `arch`): what the .deb holds, and what a test may write into a tree itself.
+ */
+export function packageContents(id: PackageId, opts: { bundleDir: string; arch?: string; cacheDir?: string }): PlannedFile[] {
+  const host = hostArch();
+  const planned = planPackage(id, { bundleDir: opts.bundleDir, sourceRoot: SOURCE_ROOT });
+  const addons = addonFiles(planned, { arch: archInfo(opts.arch ?? host), host, sourceRoot: SOURCE_ROOT, cacheDir: opts.cacheDir, archAll: id === 'client' });
+  return [...planned, ...addons];
+}
+
 /** Writes planned files under `dir` (their absolute paths made relative to it). */
-function stage(dir: string, files: readonly PlannedFile[]): void {
+export function stage(dir: string, files: readonly PlannedFile[]): void {
   for (const f of files) {
     const dest = join(dir, f.path);
     mkdirSync(dirname(dest), { recursive: true });
@@ -48,7 +59,8 @@ function stage(dir: string, files: readonly PlannedFile[]): void {
   }
 }
 
-async function bundleAll(dir: string): Promise<void> {
+/** scripts/bundle.mjs's bundles of every command into `dir`, as the packages take them. */
+export async function bundleAll(dir: string): Promise<void> {
   for (const name of commandNames()) {
     await bundleCommand(name, join(dir, `${name}.js`));
     if (CJS_COMMANDS.includes(name)) await bundleCommand(name, join(dir, `${name}.cjs`), { format: 'cjs' });
@@ -66,8 +78,7 @@ function buildDate(): Date {
 
 /** Builds the three packages; returns the paths of the .deb files written. */
 export async function buildPackages(options: BuildOptions = {}): Promise<string[]> {
-  const host = hostArch();
-  const arch = archInfo(options.arch ?? host);
+  const arch = archInfo(options.arch ?? hostArch());
   const out = resolve(options.out ?? DEFAULT_OUT);
   const version = (JSON.parse(readFileSync(join(SOURCE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const work = mkdtempSync(join(tmpdir(), 'ltsp-balance-deb-'));
@@ -77,11 +88,10 @@ export async function buildPackages(options: BuildOptions = {}): Promise<string[
     const src = join(work, `ltsp-balance-${version}`);
     const addonDepends: Partial<Record<PackageId, string[]>> = {};
     for (const id of PACKAGES) {
-      const planned = planPackage(id, { bundleDir, sourceRoot: SOURCE_ROOT });
-      const addons = addonFiles(planned, { arch, host, sourceRoot: SOURCE_ROOT, cacheDir: options.cacheDir, archAll: id === 'client' });
+      const files = packageContents(id, { bundleDir, arch: arch.debian, cacheDir: options.cacheDir });
       const stageDir = join(src, 'stage', PACKAGE_NAMES[id]);
-      stage(stageDir, [...planned, ...addons]);
-      addonDepends[id] = elfDepends(addons, stageDir);
+      stage(stageDir, files);
+      addonDepends[id] = elfDepends(files, stageDir);
     }
     mkdirSync(join(src, 'debian/source'), { recursive: true });
     writeFileSync(join(src, 'debian/source/format'), '3.0 (native)\n');
