@@ -84,7 +84,9 @@ export async function buildPackages(options: BuildOptions = {}): Promise<string[
   const work = mkdtempSync(join(tmpdir(), 'ltsp-balance-deb-'));
   try {
     const bundleDir = join(work, 'bundles');
-    await bundleAll(bundleDir);
+    await bundleAll(bundleDir).catch((err: Error) => {
+      throw new PackageBuildError(`bundling failed: ${err.message.split('\n').slice(0, 3).join(' | ')}`);
+    });
     const src = join(work, `ltsp-balance-${version}`);
     const addonDepends: Partial<Record<PackageId, string[]>> = {};
     for (const id of PACKAGES) {
