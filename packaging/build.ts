@@ -5,7 +5,7 @@
  * Exit codes: 0 built, 1 a build step failed, 2 bad argument.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -115,7 +115,8 @@ export async function buildPackages(options: BuildOptions = {}): Promise<string[
     }
     mkdirSync(out, { recursive: true });
     const debs = readdirSync(work).filter((f) => f.endsWith('.deb')).sort();
-    for (const f of debs) renameSync(join(work, f), join(out, f));
+    // Copied, not renamed: /tmp may be another file system than the output folder.
+    for (const f of debs) copyFileSync(join(work, f), join(out, f));
     return debs.map((f) => join(out, f));
   } finally {
     rmSync(work, { recursive: true, force: true });
