@@ -82,17 +82,22 @@ test('a per-host ssh port is refused: LDM uses one SSH_OVERRIDE_PORT for every s
   assert.equal(keyEntries(out), [`[10.77.0.3]:2222 ${ssh2222.publicKey}`]);
 });
 
+/** update-sshkeys with this lts.conf and an empty extraservers list; `out` is the file it wrote. */
+async function fromLtsConfOnly(name: string, ltsConf: string) {
+  const conf = join(dir, `lts.conf-${name}`);
+  writeFileSync(conf, ltsConf);
+  const empty = join(dir, 'extraservers-empty');
+  writeFileSync(empty, '');
+  const out = join(dir, `known-${name}`);
+  return { r: await updateSshKeys(empty, out, '--lts-conf', conf), out };
+}
+
 test('LDM_BALANCE_SERVERS of every lts.conf section: names get their address entries too, and ssh by name trusts them', async () => {
   // Name resolution inside the client's namespace: ip netns exec mounts /etc/netns/<ns>/hosts on /etc/hosts.
   const nsEtc = `/etc/netns/${fleet.host('client').ns}`;
   mkdirSync(nsEtc, { recursive: true });
   writeFileSync(join(nsEtc, 'hosts'), '127.0.0.1 localhost\n10.77.0.2 app1\n10.77.0.5 app5\n');
-  const conf = join(dir, 'lts.conf-servers');
-  writeFileSync(conf, '[Default]\nLDM_BALANCE_SERVERS = "app1:3777 app5"\n\n[lab2]\nLDM_BALANCE_SERVERS = app1 10.77.0.4\n');
-  const empty = join(dir, 'extraservers-empty');
-  writeFileSync(empty, '');
-  const out = join(dir, 'known-lts');
-  const r = await updateSshKeys(empty, out, '--lts-conf', conf);
+  const { r, out } = await fromLtsConfOnly('servers', '[Default]\nLDM_BALANCE_SERVERS = "app1:3777 app5"\n\n[lab2]\nLDM_BALANCE_SERVERS = app1 10.77.0.4\n');
   assert.is(r.status, 5, r.stderr);
   assert.equal(keyEntries(out), [`app1,10.77.0.2 ${ssh22.publicKey}`], 'the advertise port 3777 is not ssh\'s');
   assert.match(r.stderr, /app5: no host key/);
@@ -111,12 +116,7 @@ test('no server list in lts.conf: the servers answering the discovery broadcast 
     daemon = fleet.spawn('app1', [process.execPath, '--import', 'tsx', join(root, 'bin/ltsp-server-advertise.ts'), '--procfs', join(root, 'testing/fixtures/proc/idle'),
       '--utmp', join(dir, 'no-utmp'), '--status-socket', join(dir, 'adv.sock')], { cwd: root, label: 'advertise app1' });
     await daemon.waitForOutput(/listening on/, 30_000);
-    const conf = join(dir, 'lts.conf-discover');
-    writeFileSync(conf, '[Default]\nLDM_BALANCE_ALGORITHM = best\n');
-    const empty = join(dir, 'extraservers-empty');
-    writeFileSync(empty, '');
-    const out = join(dir, 'known-discovered');
-    const r = await updateSshKeys(empty, out, '--lts-conf', conf);
+    const { r, out } = await fromLtsConfOnly('discover', '[Default]\nLDM_BALANCE_ALGORITHM = best\n');
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stderr, /discovery: 1 server\(s\) answered the broadcast: 10\.77\.0\.2/);
     assert.equal(keyEntries(out), [`10.77.0.2 ${ssh22.publicKey}`]);
