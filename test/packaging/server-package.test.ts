@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { buildPackages } from '../../packaging/build.ts';
 import { Chroot } from '../../testing/debian/chroot.ts';
@@ -77,6 +77,12 @@ test('every installed command runs on Debian\'s nodejs (--help)', () => {
     assert.is(r.status, 0, `${cmd}: ${r.stderr}`);
     assert.match(r.stdout, /Usage:/);
   }
+  // update-sshkeys from the shipped defaults (the conffile /etc/ltsp/extraservers lists no server yet).
+  const keys = sys.exec(['/usr/bin/ltsp-balance', 'update-sshkeys', '--no-discover']);
+  assert.is(keys.status, 0, keys.stderr);
+  assert.match(readFileSync(sys.path('etc/ltsp/ssh_known_hosts.ltsp-balance'), 'utf8'), /^# Written by "ltsp-balance update-sshkeys"/);
+  assert.match(keys.stderr, /next: "ltsp-update-sshkeys -u"/);
+  rmSync(sys.path('etc/ltsp/ssh_known_hosts.ltsp-balance'));
 });
 
 test('systemd-analyze verify is clean on the installed units', () => {
