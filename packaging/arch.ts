@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { BalanceError } from '../shared/errors.ts';
+import { EXIT } from '../shared/exit-codes.ts';
 
 export interface ArchInfo {
   /** Debian's name (dpkg --print-architecture). */
@@ -26,7 +27,7 @@ export const ARCHITECTURES: readonly ArchInfo[] = [
 
 export class ArchError extends BalanceError {
   constructor(message: string) {
-    super('ERR_PACKAGE_ARCH', message, { exitCode: 2 });
+    super('ERR_PACKAGE_ARCH', message, { exitCode: EXIT.usage });
   }
 }
 
