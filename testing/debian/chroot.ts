@@ -9,9 +9,10 @@
  * Commands run inside with chroot(8), in a private mount namespace with /proc mounted (Node and the
  * advertise daemon read it): the mount disappears with the process, nothing to clean up.
  */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { hostArch } from '../../packaging/arch.ts';
 
 export const SUITE = 'bookworm';
 export const CACHE_DIR = join(process.env.LTSP_BALANCE_TEST_CACHE ?? '/var/cache/ltsp-balance-test', 'debian');
@@ -40,9 +41,6 @@ function run(argv: string[], what: string, timeoutMs = 600_000): string {
   if (r.status !== 0) throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status}`}): ${`${r.stderr}`.trim().split('\n').slice(-3).join(' | ')}`);
   return r.stdout;
 }
-
-/** This machine's Debian architecture. */
-export const hostArch = (): string => execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
 
 /**
  * The cached tarball for `arch` (another architecture than the machine's must be one its kernel
