@@ -9,8 +9,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFileCapped } from '../../shared/fs/read-capped.ts';
-import { MAX_LTS_CONF_BYTES, parseLtsConf } from '../../ltsp/ltsconf.ts';
+import { formatIssue, readLtsConfSections } from '../../ltsp/ltsconf.ts';
+import type { ServerListError } from '../../balance/errors.ts';
 import { parseServerList } from '../../balance/servers.ts';
 import { parseBoolean } from '../../balance/setting-values.ts';
 
@@ -41,33 +41,28 @@ export function defaultLtsConfFiles(root = '/'): string[] {
 export function ltsConfServers(files: readonly string[]): LtsConfServers {
   const result: LtsConfServers = { hosts: [], sshPorts: [], discovers: false, warnings: [] };
   for (const file of files) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileCapped(file, MAX_LTS_CONF_BYTES);
-    } catch (err) {
-      result.warnings.push(`${file}: cannot read: ${(err as Error).message}`);
-      continue;
-    }
-    const conf = parseLtsConf(bytes);
-    let defaultDiscovers = true;
-    for (const issue of conf.issues) result.warnings.push(`${file}${issue.line ? ` line ${issue.line}` : ''}: ${issue.message}`);
-    for (const [name, section] of conf.sections) {
-      const where = `${file} [${name === 'default' ? 'Default' : name}]`;
-      const list = section.get('LDM_BALANCE_SERVERS');
+    const conf = readLtsConfSections(file);
+    for (const issue of conf.issues) result.warnings.push(formatIssue(issue));
+    let defaultDiscovers = conf.sections.length > 0;
+    for (const section of conf.sections) {
+      const isDefault = section.name.toLowerCase() === 'default';
+      const where = (line: number): string => `${file} [${section.name}] line ${line}`;
+      // A key repeated within a section: the last one counts, as in the shell file LTSP writes.
+      const last = (key: string) => section.entries.filter((e) => e.key.toUpperCase() === key).at(-1);
+      const list = last('LDM_BALANCE_SERVERS');
       if (list && list.value.trim() !== '') {
-        for (const s of parseServerList(list.value, where, (e) => result.warnings.push(`${where} line ${list.line}: LDM_BALANCE_SERVERS: ${e.entry} ${e.reason}; skipped`))) {
-          if (!result.hosts.includes(s.host)) result.hosts.push(s.host);
-        }
-        if (name === 'default') defaultDiscovers = false;
+        const onInvalid = (e: ServerListError): void => void result.warnings.push(`${where(list.line)}: LDM_BALANCE_SERVERS: ${e.entry} ${e.reason}; skipped`);
+        for (const s of parseServerList(list.value, where(list.line), onInvalid)) if (!result.hosts.includes(s.host)) result.hosts.push(s.host);
+        if (isDefault) defaultDiscovers = false;
       }
-      const discover = section.get('LDM_BALANCE_DISCOVER');
+      const discover = last('LDM_BALANCE_DISCOVER');
       const parsed = discover ? parseBoolean(discover.value.trim()) : undefined;
-      if (name === 'default' && parsed && 'ok' in parsed && !parsed.ok) defaultDiscovers = false;
-      const port = section.get('SSH_OVERRIDE_PORT');
+      if (isDefault && parsed && 'ok' in parsed && !parsed.ok) defaultDiscovers = false;
+      const port = last('SSH_OVERRIDE_PORT');
       if (port) {
         const n = Number(port.value.trim());
-        if (Number.isInteger(n) && n >= 1 && n <= 65_535) result.sshPorts.push({ port: n, where: `${where} line ${port.line}` });
-        else result.warnings.push(`${where} line ${port.line}: SSH_OVERRIDE_PORT=${JSON.stringify(port.value)} is not a port; ignored`);
+        if (Number.isInteger(n) && n >= 1 && n <= 65_535) result.sshPorts.push({ port: n, where: where(port.line) });
+        else result.warnings.push(`${where(port.line)}: SSH_OVERRIDE_PORT=${JSON.stringify(port.value)} is not a port; ignored`);
       }
     }
     if (defaultDiscovers) result.discovers = true;
