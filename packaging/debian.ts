@@ -199,8 +199,9 @@ if [ "$1" = remove ]; then
 	for d in /proc/[0-9]*; do
 		[ -r "$d/cmdline" ] || continue
 		set -f
-		set -- $(tr '\\0' '\\n' < "$d/cmdline" 2>/dev/null | head -n 2) ""
-		case "\${1##*/}" in node|nodejs) shift ;; esac
+		set -- $(tr '\\0' '\\n' < "$d/cmdline" 2>/dev/null | head -n 16) ""
+		# node [its options] SCRIPT ...: the script is the first word after node's own options.
+		case "\${1##*/}" in node|nodejs) shift; while [ $# -gt 1 ] && [ "\${1#-}" != "$1" ]; do shift; done ;; esac
 		case "$1" in
 		/usr/bin/ltsp-server-advertise|/usr/bin/ltsp-winbind-pool|/usr/lib/ltsp-balance-server/*)
 			echo "ltsp-balance-server: pid \${d#/proc/} ($1) still runs, started outside systemd: stop it, it keeps running the removed version" >&2 ;;

@@ -119,7 +119,7 @@ async function queryActivated(p: ManagedProcess): Promise<{ tcp: Buffer; udp: Bu
 test('advertise: the installed ExecStart, socket-activated as its socket unit says, answers TCP and UDP from the packaged defaults', async () => {
   const l = listens(sys.root, 'ltsp-advertise.socket');
   assert.equal(l, { stream: ['377'], datagram: ['377'] });
-  assert.equal(execStart(sys.root, 'ltsp-advertise.service'), ['/usr/bin/ltsp-server-advertise', '--config', '/etc/ltsp/advertise.conf']);
+  assert.equal(execStart(sys.root, 'ltsp-advertise.service').slice(-3), ['/usr/bin/ltsp-server-advertise', '--config', '/etc/ltsp/advertise.conf']);
   // RuntimeDirectory=ltsp-advertise, as systemd would make it.
   mkdirSync(sys.path('run/ltsp-advertise'), { recursive: true });
   const daemon = activate([
