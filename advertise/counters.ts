@@ -15,8 +15,10 @@ export interface Counters {
   udpRejected: number;
   udpSendErrors: number;
   tcpServed: number;
-  /** Closed at once because max_connections were open. */
+  /** Closed at once: the source held max_connections_per_source, or max_connections were open. */
   tcpRefused: number;
+  /** Answered connections of the biggest holder closed to admit another source. */
+  tcpEvicted: number;
   tcpRejected: number;
   /** Closed because the client had not taken the document within write_timeout_ms. */
   tcpTimedOut: number;
@@ -40,6 +42,7 @@ export function newCounters(): Counters {
     udpSendErrors: 0,
     tcpServed: 0,
     tcpRefused: 0,
+    tcpEvicted: 0,
     tcpRejected: 0,
     tcpTimedOut: 0,
     tcpFlooded: 0,

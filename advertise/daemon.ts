@@ -16,6 +16,7 @@ import { buildAdvertisement, renderDocuments, wireHostname, type Documents } fro
 import { adoptListeners, bindListeners, type Listeners } from './listen.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
 import { Sampler } from './sampler.ts';
+import { AfterFlood } from './after-flood.ts';
 import { mergeSettings, type Settings } from './settings.ts';
 import { SourceFilter } from './source-filter.ts';
 import { formatStatus, serveStatus, type StatusReport } from './status.ts';
@@ -52,6 +53,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const fileSettings = opts.configPath ? await readConfigFile(opts.configPath) : {};
   let settings = mergeSettings(fileSettings, opts.flagSettings);
   const counters = newCounters();
+  const afterFlood = new AfterFlood();
   const throttled = new ThrottledLog(LOG_SUMMARY_INTERVAL_MS);
   const limiter = new SourceRateLimiter(settings.rateLimit, settings.rateBurst);
   const filter = opts.interfaces.length > 0 ? new SourceFilter(opts.interfaces) : undefined;
@@ -100,8 +102,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     filter,
     throttled,
     writeTimeoutMs: () => settings.writeTimeoutMs,
+    limits: () => settings,
   });
-  tcp.server.maxConnections = settings.maxConnections;
   const activated = listenFds();
   let listeners: Listeners;
   try {
@@ -157,6 +159,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       render();
       refreshFilter();
       limiter.sweep();
+      afterFlood.check(tcp.open.size);
     },
   );
   const summaryTimer = setInterval(() => throttled.flush(), LOG_SUMMARY_INTERVAL_MS);
@@ -172,7 +175,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       const next = mergeSettings(await readConfigFile(opts.configPath), opts.flagSettings);
       settings = next;
       limiter.configure(settings.rateLimit, settings.rateBurst);
-      tcp.server.maxConnections = settings.maxConnections;
       render();
       counters.configReloads++;
       logInfo(`reloaded ${opts.configPath}: ${describeSettings()}`);

@@ -17,8 +17,10 @@ export interface Settings {
   /** Queries a source may send at once before the rate applies. */
   rateBurst: number;
   sampleIntervalMs: number;
-  /** Open TCP connections; more are closed at once and counted as refused. */
+  /** Open TCP connections, every source together (shared fairly between sources). */
   maxConnections: number;
+  /** Open TCP connections of one source (IPv4 address or IPv6 /64); more are closed at once. */
+  maxConnectionsPerSource: number;
   /** A TCP client has this long to take the document; then the connection is closed. */
   writeTimeoutMs: number;
 }
@@ -30,6 +32,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   rateBurst: ADVERTISE.rateBurst.default,
   sampleIntervalMs: ADVERTISE.sampleIntervalMs.default,
   maxConnections: ADVERTISE.maxConnections.default,
+  maxConnectionsPerSource: ADVERTISE.maxConnectionsPerSource.default,
   writeTimeoutMs: ADVERTISE.writeTimeoutMs.default,
 });
 

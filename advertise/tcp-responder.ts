@@ -5,11 +5,19 @@
  * does it): closing with unread bytes in the receive queue makes the kernel send a reset, which can
  * destroy the document before the client has read it. What is drained is dropped, never buffered,
  * and capped. Every connection has an absolute deadline (write_timeout_ms), so slow and idle clients
- * cannot pile up; beyond max_connections, Node closes new connections at once ('drop' event).
+ * cannot pile up.
+ *
+ * The connection budget is shared per source (an IPv4 address, an IPv6 /64: the rate limiter's
+ * identity). One source may hold at most max_connections_per_source; when all max_connections are
+ * open, a newcomer closes the oldest answered connection of the source holding the most (FairShare).
+ * So a source that keeps re-opening idle connections holds its own share and no more, and never
+ * turns away another source's query.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ThrottledLog } from '../shared/log.ts';
+import { FairShare } from '../shared/net/fair-share.ts';
 import type { Counters } from './counters.ts';
+import { sourceKey } from './rate-limit.ts';
 import type { SourceFilter } from './source-filter.ts';
 
 /** Bytes read and dropped per connection before the daemon gives up on a chatty client. */
@@ -21,6 +29,15 @@ export interface TcpResponderDeps {
   filter: SourceFilter | undefined;
   throttled: ThrottledLog;
   writeTimeoutMs: () => number;
+  /** Read at every connection, so a reload applies at once. */
+  limits: () => { maxConnections: number; maxConnectionsPerSource: number };
+}
+
+interface Open {
+  socket: Socket;
+  source: string;
+  /** The whole document has been handed to the kernel: closing it now loses nothing. */
+  answered: boolean;
 }
 
 export interface TcpResponder {
@@ -32,6 +49,7 @@ export interface TcpResponder {
 export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
   const { counters, filter, throttled } = deps;
   const open = new Set<Socket>();
+  const share = new FairShare<string, Open>(deps.limits().maxConnections, (o) => o.answered);
   const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
     if (filter && !filter.allows(socket.remoteAddress)) {
       counters.tcpRejected++;
@@ -39,6 +57,29 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
       socket.destroy();
       return;
     }
+    const limits = deps.limits();
+    share.capacity = limits.maxConnections;
+    const source = sourceKey(socket.remoteAddress ?? '');
+    const admission = share.admit(source, limits.maxConnectionsPerSource);
+    if (!admission.ok) {
+      counters.tcpRefused++;
+      throttled.count(
+        'warning',
+        admission.why === 'peer_cap'
+          ? 'refused TCP connections from a source holding max_connections_per_source'
+          : 'refused TCP connections: max_connections open, none to take from a bigger holder',
+      );
+      socket.destroy();
+      return;
+    }
+    if (admission.evict) {
+      counters.tcpEvicted++;
+      throttled.count('notice', 'closed answered TCP connections of the source holding the most, to admit another');
+      admission.evict.socket.destroy();
+      share.release(admission.evict.source, admission.evict); // now, not at its 'close': the slot is taken at once
+    }
+    const entry: Open = { socket, source, answered: false };
+    share.add(source, entry);
     open.add(socket);
     let drained = 0;
     const deadline = setTimeout(() => {
@@ -49,6 +90,7 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
     socket.on('close', () => {
       clearTimeout(deadline);
       open.delete(socket);
+      share.release(source, entry);
     });
     socket.on('error', (err) => {
       counters.tcpErrors++;
@@ -62,12 +104,11 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
         socket.destroy();
       }
     });
-    socket.end(deps.document(), () => counters.tcpServed++);
+    socket.end(deps.document(), () => {
+      counters.tcpServed++;
+      entry.answered = true;
+    });
     socket.resume();
-  });
-  server.on('drop', () => {
-    counters.tcpRefused++;
-    throttled.count('warning', 'refused TCP connections beyond max_connections');
   });
   return { server, open };
 }

@@ -72,7 +72,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   loginCheck: false,
   loginPort: 22,
   cachePath: '/run/ltsp-balance/survey.json',
-  cacheMaxAgeMs: 5000,
+  // The bridge polls every 10 s (greeter-bridge/config.ts): its cache stays usable between two polls.
+  cacheMaxAgeMs: 15_000,
   discover: true,
 } satisfies Settings);
 

@@ -1,11 +1,10 @@
 /**
  * ltsp-balance: the administrator's command.
- *   ltsp-balance install --root DIR   put every piece where LTSP expects it (and `uninstall`)
- *   ltsp-balance update-sshkeys       ssh host keys of /etc/ltsp/extraservers into ssh_known_hosts.auto
+ *   ltsp-balance update-sshkeys       ssh host keys of LDM_BALANCE_SERVERS and extraservers into ssh_known_hosts.ltsp-balance
  *   ltsp-balance fleet                the fleet live in the terminal (or --once, --json, --listen for a web page)
  *   ltsp-balance storm                simulate a login storm on the site's fleet, name the algorithm that fits
- * Only `storm` and `fleet` may be abbreviated (they only read); the others write, so `instal` is an unknown command,
- * with a "did you mean". The demo is `npm run demo` in the source tree (README), the test harness's
+ * Only `storm` and `fleet` may be abbreviated (they only read); `update-sshkeys` writes, so `up` is an
+ * unknown command, with a "did you mean". The demo is `npm run demo` in the source tree (README), the test harness's
  * namespace cleanup `npm run netns-cleanup`: neither ships. Exit codes: shared/exit-codes.ts (top
  * README); update-sshkeys exits 5 (partial) when the file was written but some server gave no key.
  */
@@ -19,52 +18,27 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 function buildProgram(run: ActionRunner): Command {
   const program = new Command('ltsp-balance')
-    .description('ltsp-balance: install, and ssh host keys of the extra servers');
-
-  program
-    .command('install')
-    .description('install the commands, systemd units, example lts.conf, and get_hosts into each thin-client chroot')
-    .option('--root <dir>', 'root of the target system', '/')
-    .option('--chroot <dir>', 'thin-client chroot inside the root (repeatable; default: every /opt/ltsp/*)', collect, [] as string[])
-    .option('--prefix <dir>', 'prefix of the server files', '/usr')
-    .option('--from <dir>', 'directory of bundled commands (default: next to this command, or built from the sources)')
-    .option('--force', 'set aside files that ltsp-balance did not write (restored by uninstall)')
-    .option('--dry-run', 'print what would be written, write nothing')
-    .action((opts: { root: string; chroot: string[]; prefix: string; from?: string; force?: boolean; dryRun?: boolean }) =>
-      run(async () => {
-        const { install } = await import('../admin/install/install.ts');
-        const result = install({ root: opts.root, prefix: opts.prefix, chroots: opts.chroot, from: opts.from, force: opts.force, dryRun: opts.dryRun });
-        if (opts.dryRun) {
-          for (const f of result.files) process.stdout.write(`${f.kind === 'symlink' ? `${f.path} -> ${f.target}` : f.path}\n`);
-        }
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command('uninstall')
-    .description('remove exactly what install wrote (its manifest), restoring files it set aside')
-    .option('--root <dir>', 'root of the target system', '/')
-    .action((opts: { root: string }) =>
-      run(async () => {
-        const { uninstall } = await import('../admin/install/install.ts');
-        uninstall(opts.root);
-        return EXIT.ok;
-      }),
-    );
+    .description('ltsp-balance: ssh host keys of the application servers, the fleet view, the storm simulator');
 
   program
     .command('update-sshkeys')
-    .description('ssh-keyscan every server of the extraservers list into a known_hosts file that LTSP merges into the chroots')
-    .option('--extraservers <file>', 'list of servers, host[:port] (port of sshd)', '/etc/ltsp/extraservers')
-    .option('--output <file>', 'known_hosts file to write', '/etc/ltsp/ssh_known_hosts.auto')
+    .description('ssh-keyscan every server of LDM_BALANCE_SERVERS (lts.conf, every section) and extraservers into /etc/ltsp/ssh_known_hosts.ltsp-balance, which ltsp-update-sshkeys copies into the chroots')
+    .option('--lts-conf <file>', 'lts.conf to read (repeatable; default: every <tftp dir>/ltsp/<arch>/lts.conf)', collect, [] as string[])
+    .option('--extraservers <file>', 'more servers, host[:port]', '/etc/ltsp/extraservers')
+    .option('--output <file>', 'known_hosts file to write', '/etc/ltsp/ssh_known_hosts.ltsp-balance')
+    .option('--ssh-port <n>', 'the ssh port LDM uses for every server (default: SSH_OVERRIDE_PORT in lts.conf, else 22)')
+    .option('--discover', 'also record the servers that answer a discovery broadcast (default: when lts.conf has no server list)')
+    .option('--no-discover', 'never broadcast')
     .option('--timeout <time>', 'how long ssh-keyscan waits per server: 5s, 1m; a bare number is seconds', '5s')
-    .action((opts: { extraservers: string; output: string; timeout: string }) =>
+    .action((opts: { ltsConf: string[]; extraservers: string; output: string; sshPort?: string; discover?: boolean; timeout: string }) =>
       run(async () => {
         // ssh-keyscan -T takes whole seconds.
         const timeoutSec = Math.ceil(flagValue(UPDATE_SSHKEYS.timeout, opts.timeout) / 1000);
+        const sshPort = opts.sshPort === undefined ? undefined : flagValue(UPDATE_SSHKEYS.sshPort, opts.sshPort);
         const { updateSshKeys } = await import('../admin/host-keys/update-sshkeys.ts');
-        const report = await updateSshKeys({ extraservers: opts.extraservers, output: opts.output, timeoutSec });
+        const { defaultLtsConfFiles } = await import('../admin/host-keys/lts-conf-servers.ts');
+        const ltsConf = opts.ltsConf.length > 0 ? opts.ltsConf : defaultLtsConfFiles();
+        const report = await updateSshKeys({ extraservers: opts.extraservers, ltsConf, output: opts.output, sshPort, discover: opts.discover, timeoutSec });
         return report.unreachable.length > 0 ? EXIT.partial : EXIT.ok;
       }),
     );

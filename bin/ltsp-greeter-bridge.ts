@@ -38,7 +38,7 @@ function buildProgram(runner: ActionRunner): Command {
 
   commonOptions(program.command('serve').description('poll the servers and publish snapshots; forward the choice to LDM'))
     .option('--servers <list>', 'servers to poll, "host[:port]" separated by spaces or commas (default: LDM_BALANCE_SERVERS)')
-    .option('--interval <time>', 'time between polls: 30s, 500ms; a bare number is seconds (default: $LDM_BALANCE_BRIDGE_INTERVAL_S, else 30s)')
+    .option('--interval <time>', 'time between polls: 30s, 500ms; a bare number is seconds (default: $LDM_BALANCE_BRIDGE_INTERVAL_S, else 10s)')
     .option('--group <group>', 'queues mode 0660 with this group instead of 0600 (default: $LDM_BALANCE_BRIDGE_GROUP)')
     .option('--output <file>', 'write each accepted choice here (atomically) instead of stdout (default: $LDM_BALANCE_BRIDGE_OUTPUT)')
     .option('--cache <file>', 'survey cache for get_hosts (default: LDM_BALANCE_CACHE, else /run/ltsp-balance/survey.json)')

@@ -63,9 +63,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         const c = spawn(exe!, args, { cwd: root, env: cleanEnv(), stdio: 'inherit' });
         c.on('close', () => resolve());
       });
-      await new Promise((r) => setTimeout(r, 300)); // the bridge writes the forwarded choice
+      await new Promise((r) => setTimeout(r, 300)); // the bridge writes the accepted choice
       try {
-        out(`  the bridge forwarded to LDM: ${readFileSync(b.choiceFile, 'utf8').trim()}\n`);
+        // Nothing reaches LDM here: with LDM_GREETER=/usr/share/ltsp/ltsp-balance-greeter, the
+        // greeter wrapper reads this file when LDM asks for the host, and answers it if still usable.
+        out(`  the bridge wrote the choice file for the greeter wrapper: ${readFileSync(b.choiceFile, 'utf8').trim()}\n`);
       } catch {
         out('  (no choice made)\n');
       }

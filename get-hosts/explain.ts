@@ -46,8 +46,9 @@ export function explanation(decision: Decision, ctx: ExplainContext): Record<str
       return {
         server: formatServer(v.report.server),
         address: v.report.address ?? null,
-        status: v.status,
-        filteredBy: v.filteredBy ?? null,
+        status: v.display,
+        candidate: v.candidate,
+        filteredBy: (!v.candidate && v.filteredBy) || null,
         detail: v.detail,
         via: v.report.via ?? null,
         rttMs: v.report.rttMs ?? null,
@@ -83,7 +84,7 @@ export function formatExplanation(decision: Decision, ctx: ExplainContext): stri
     const dash = '-';
     return [
       formatServer(v.report.server),
-      v.status,
+      v.display,
       v.report.via ?? dash,
       v.report.rttMs?.toFixed(2) ?? dash,
       ad ? loadPerCpu(ad).toFixed(2) : dash,
@@ -95,7 +96,7 @@ export function formatExplanation(decision: Decision, ctx: ExplainContext): stri
       ad ? ad.daemonUptimeSec.toFixed(0) : dash,
       ad ? String(ad.rating) : dash,
       v.score ? v.score.value.toFixed(1) : dash,
-      v.filteredBy ?? dash,
+      (!v.candidate && v.filteredBy) || dash,
       oneLine(v.detail),
     ];
   });

@@ -84,15 +84,18 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const identity = localIdentity();
   const { settings, warnings } = loadSettings({ env: process.env, configPath: flags.config, ...identity, ltsConf: conf });
   for (const w of warnings) logWarning(formatWarning(w));
-  const servers = flags.servers !== undefined ? parseServerList(flags.servers, '--servers') : settings.servers;
-  if (servers.length === 0 && (flags.servers !== undefined || !settings.discover)) {
-    throw new ConfigError('LDM_BALANCE_SERVERS', 'no servers to poll: set --servers or LDM_BALANCE_SERVERS (or LDM_BALANCE_DISCOVER=Y)');
+  if (flags.servers !== undefined) settings.servers = parseServerList(flags.servers, '--servers');
+  if (settings.servers.length === 0 && (flags.servers !== undefined || (!settings.discover && !settings.bootServer))) {
+    throw new ConfigError('LDM_BALANCE_SERVERS', 'no servers to poll: set --servers or LDM_BALANCE_SERVERS (or LDM_BALANCE_DISCOVER=Y, or SERVER)');
   }
-  if (servers.length === 0) logWarning('no server list (LDM_BALANCE_SERVERS): discovering servers by broadcast at every poll');
+  if (settings.servers.length === 0) {
+    logWarning(`no server list (LDM_BALANCE_SERVERS): ${settings.discover ? 'discovering servers by broadcast' : `polling the boot server ${settings.bootServer}`} at every poll, as get_hosts does`);
+  }
   const cachePath = flags.cache === false ? undefined : (flags.cache ?? settings.cachePath);
-  if (cachePath && settings.cacheMaxAgeMs < intervalMs) {
+  // A poll writes the cache up to one survey deadline after it starts: that is how old it is at the next one.
+  if (cachePath && settings.cacheMaxAgeMs < intervalMs + settings.timeoutMs) {
     logWarning(
-      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval (${intervalMs} ms): ` +
+      `LDM_BALANCE_CACHE_MAX_AGE_MS (${settings.cacheMaxAgeMs}) is shorter than the poll interval plus the survey deadline (${intervalMs + settings.timeoutMs} ms): ` +
         'get_hosts will find the cache stale between polls and query itself',
     );
   }
@@ -108,7 +111,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     choiceQueue: { name: choiceQueue, size: choiceQueueSize(limits), mode, gid },
     limits,
     intervalMs,
-    poll: surveyPoll(servers, settings, identity.mac ?? identity.hostname),
+    poll: surveyPoll(settings, identity.mac ?? identity.hostname),
     writeCache: cachePath ? (reports, nowMs) => writeSurveyCache(cachePath, reports, nowMs) : undefined,
     output: choiceOutput(outputPath),
     removeQueues: Boolean(flags.removeQueues),

@@ -19,7 +19,8 @@ import { queueName } from './mq.ts';
 
 export const DEFAULT_QUEUE = '/ltsp-greeter-servers';
 export const DEFAULT_CHOICE_QUEUE = '/ltsp-greeter-choice';
-export const DEFAULT_INTERVAL_S = 30;
+/** With get_hosts' default cache max age (15 s) the cache written at each poll is used until the next. */
+export const DEFAULT_INTERVAL_S = 10;
 /** The queue size the kernel uses by default (msg_default, msgsize_default), capped by its maximums. */
 export const DEFAULT_MAX_MESSAGES = 10;
 export const DEFAULT_MESSAGE_SIZE = 8192;

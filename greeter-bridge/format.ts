@@ -13,7 +13,8 @@ import { SnapshotFormatError, SnapshotTooLargeError } from './errors.ts';
 
 export const SNAPSHOT_MAGIC = 'LTSP-GREETER';
 export const SNAPSHOT_VERSION = 1;
-export const SNAPSHOT_STATUSES = ['Down', 'Idle', 'Busy', 'Swapped', 'Draining'] as const;
+/** The display statuses of balance/decide/status.ts (Loaded: a candidate working hard). */
+export const SNAPSHOT_STATUSES = ['Down', 'Idle', 'Loaded', 'Busy', 'Swapped', 'Draining'] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
 /** More servers than get_hosts accepts (256) with room to grow; bounds every reader's memory. */

@@ -138,14 +138,12 @@ export class Bridge {
     }
   }
 
+  /** Counts the changes published (the poll logged each one with its reason). */
   private noteStatusChanges(servers: SnapshotServer[]): void {
     const next = new Map(servers.map((s) => [s.server, s.status as string]));
     for (const [server, status] of next) {
       const before = this.statuses.get(server);
-      if (before !== undefined && before !== status) {
-        this.counters.statusChanges++;
-        logInfo(`server ${server}: ${before} -> ${status}`);
-      }
+      if (before !== undefined && before !== status) this.counters.statusChanges++;
     }
     this.statuses = next;
   }

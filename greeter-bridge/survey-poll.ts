@@ -1,26 +1,34 @@
 /**
- * One poll of the fleet, exactly as get_hosts sees it: get_hosts' survey (UDP, retry, TCP, one
- * deadline) or its discovery broadcast when no list is configured, its login-path check when
- * enabled, and its decision (statuses, filters, algorithm), turned into snapshot lines. Nothing of
- * the querying, rating or choosing is done here; it is all get-hosts/ code.
+ * One poll of the fleet: the decision pipeline get_hosts runs (balance/gather.ts, without the cache
+ * the bridge itself writes), turned into snapshot rows. Nothing of the querying, checking or
+ * choosing is done here, so the recommended server is the one get_hosts would print first.
  */
-import { decide, type Decision } from '../balance/decide/decide.ts';
-import { discoverServers } from '../balance/probe/discover.ts';
-import { checkLoginPath } from '../balance/probe/login-check.ts';
-import { formatServer, serverKey, type ServerAddress } from '../balance/servers.ts';
+import type { Decision } from '../balance/decide/decide.ts';
+import { StatusDamper, type StatusChange } from '../balance/decide/status-damper.ts';
+import { logInfo } from '../shared/log.ts';
+import { NoServersError } from '../balance/errors.ts';
+import { gatherDecision, type GatherSource } from '../balance/gather.ts';
+import { formatServer, serverKey } from '../balance/servers.ts';
 import type { Settings } from '../balance/settings.ts';
-import { surveyServers, type ServerReport } from '../balance/probe/survey.ts';
 import { loadPerCpu } from '../shared/wire/rating.ts';
 import type { SnapshotServer, SnapshotStatus } from './format.ts';
 import type { PollFn } from './serve.ts';
 
-/** Servers in the order surveyed (rows do not jump on refresh); the decision's choice marked, unless Down. */
-export function snapshotServers(decision: Decision): SnapshotServer[] {
+/**
+ * One row per server, the decision's choice marked (unless Down). Rows keep the surveyed order
+ * (the configured one) so they do not jump on refresh; discovered servers answer in a different
+ * order every time, so their rows are sorted by address. Only the display is sorted: the decision
+ * was taken on the reports as get_hosts sees them. With a damper, the status shown changes only as
+ * status-damper.ts allows, and each change is logged with its reason.
+ */
+export function snapshotServers(decision: Decision, source: GatherSource, damper?: StatusDamper): SnapshotServer[] {
   const chosen = serverKey(decision.chosen);
-  return decision.servers.map(({ report, status }) => {
-    const s: SnapshotStatus = status; // the two vocabularies must stay the same
+  const rows = decision.servers.map(({ report, status, display, detail }) => {
+    const server = formatServer(report.server);
+    const shown = damper ? damper.update(server, display, detail, logChange) : display;
+    const s: SnapshotStatus = shown; // the two vocabularies must stay the same
     return {
-      server: formatServer(report.server),
+      server,
       status: s,
       recommended: status !== 'Down' && serverKey(report.server) === chosen,
       rating: report.ad?.rating ?? null,
@@ -29,33 +37,26 @@ export function snapshotServers(decision: Decision): SnapshotServer[] {
       rttMs: report.reachable ? (report.rttMs ?? null) : null,
     };
   });
+  damper?.retain(new Set(rows.map((r) => r.server)));
+  if (source === 'discovery') rows.sort((a, b) => a.server.localeCompare(b.server));
+  return rows;
 }
 
-/**
- * `servers` empty: discover by broadcast each poll (as get_hosts does without a list). `clientKey`
- * is what get_hosts hashes for machash: this client's MAC, else its hostname.
- */
-export function surveyPoll(servers: ServerAddress[], settings: Settings, clientKey: string): PollFn {
+function logChange(c: StatusChange): void {
+  logInfo(`server ${c.server}: ${c.from} -> ${c.to} (${c.reason})`);
+}
+
+/** `clientKey` is what get_hosts hashes for machash: this client's MAC, else its hostname. */
+export function surveyPoll(settings: Settings, clientKey: string): PollFn {
+  const damper = new StatusDamper();
   return async () => {
-    const deadline = AbortSignal.timeout(settings.timeoutMs);
-    const reports =
-      servers.length > 0
-        ? await surveyServers(servers, { timeoutMs: settings.timeoutMs, signal: deadline })
-        : (await discoverServers({ timeoutMs: settings.timeoutMs, signal: deadline })).sort((a, b) =>
-            serverKey(a.server).localeCompare(serverKey(b.server)),
-          ); // answer order changes every time; rows should not
-    if (settings.loginCheck) await checkLogins(reports, settings.loginPort);
-    if (reports.length === 0) return { servers: [], reports };
-    return { servers: snapshotServers(decide(reports, settings, { mac: clientKey, random: Math.random })), reports };
+    try {
+      const { decision, source, reports } = await gatherDecision(settings, { clientKey, newRandom: () => Math.random, useCache: false });
+      return { servers: snapshotServers(decision, source, damper), reports };
+    } catch (err) {
+      // Discovery found nobody this time: an empty list tells the greeter more than silence.
+      if (err instanceof NoServersError) return { servers: [], reports: [] };
+      throw err;
+    }
   };
-}
-
-/** The login check gets its own deadline: the survey's may be spent, and the bridge is not in a hurry. */
-async function checkLogins(reports: ServerReport[], port: number): Promise<void> {
-  const signal = AbortSignal.timeout(2000);
-  await Promise.all(
-    reports.map(async (r) => {
-      if (r.reachable && r.address) r.login = await checkLoginPath(r.address, port, signal);
-    }),
-  );
 }

@@ -95,6 +95,29 @@ function capIssues(issues: LtsConfIssue[]): LtsConfIssue[] {
   return [...issues.slice(0, MAX_REPORTED_ISSUES), { message: `${rest} more lts.conf problem(s) not shown` }];
 }
 
+/** A section as written, with every `KEY = value` it holds (file and line of each). */
+export interface LtsConfSection {
+  name: string;
+  entries: Array<{ key: string; value: string; file: string; line: number }>;
+}
+
+/**
+ * Every section of `path` as getltscfg parses it (includes followed, the same limits), resolved for
+ * no client: for a tool on the server that needs every client's view (update-sshkeys reads
+ * LDM_BALANCE_SERVERS of every section). A file getltscfg would fail on gives no section.
+ */
+export function readLtsConfSections(path: string): { sections: LtsConfSection[]; issues: LtsConfIssue[] } {
+  const main = loadFile(path);
+  if (main.unreadable !== undefined) return { sections: [], issues: [{ file: path, message: `cannot read: ${main.unreadable}` }] };
+  const parsed = parseLtsConfFiles({ path: main.path, bytes: main.bytes, read: 0 }, disk(MAX_LTS_CONF_BYTES - main.bytes.length));
+  if (parsed.fatal) return { sections: [], issues: capIssues([toIssue(parsed.fatal), ...parsed.issues.map(toIssue)]) };
+  const sections = parsed.sections.map((sec) => ({
+    name: sec.name,
+    entries: sec.tuples.map((t) => ({ key: t.key, value: t.value, ...parsed.where(t.pos) })),
+  }));
+  return { sections, issues: capIssues(parsed.issues.map(toIssue)) };
+}
+
 /** One line for a log: `file line N: message`, file names escaped like the file's own text. */
 export function formatIssue(i: LtsConfIssue): string {
   const where = i.file === undefined ? 'lts.conf' : `${escapeBytes(i.file, 200)}${i.line ? ` line ${i.line}` : ''}`;

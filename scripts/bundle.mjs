@@ -3,7 +3,7 @@
 // read and skips module resolution: get_hosts runs at every greeter start on weak thin clients, and
 // fast-xml-parser's ESM build alone costs ~60 ms to import unbundled. Native addons stay external.
 //
-// get_hosts is also bundled as CommonJS (dist/bin/get_hosts.cjs): that is the file installed as the
+// get_hosts (and the greeter wrapper, also run by LDM in the chroot) is also bundled as CommonJS (dist/bin/get_hosts.cjs): that is the file installed as the
 // extension-less /usr/share/ltsp/get_hosts in the chroot, which Node loads as CommonJS (no package.json
 // there says otherwise), and Node 20's CommonJS loader starts ~4 ms faster than its ESM loader.
 //
@@ -16,8 +16,11 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 
+/** Native addons left out of the bundles: installed beside them in node_modules (packaging/native.ts). */
+export const EXTERNAL_PACKAGES = ['posix-mq', 'koffi'];
+
 /** Commands shipped as CommonJS too (see above). */
-export const CJS_COMMANDS = ['get_hosts'];
+export const CJS_COMMANDS = ['get_hosts', 'ltsp-balance-greeter'];
 
 const ESM_BANNER = "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
@@ -32,7 +35,7 @@ export async function bundleCommand(name, outfile, { format = 'esm' } = {}) {
     target: 'node20',
     minify: true,
     legalComments: 'none',
-    external: ['posix-mq', 'koffi'],
+    external: EXTERNAL_PACKAGES,
     // `--version` (shared/version.ts): the number is written in, so no package.json is needed at run time.
     define: { LTSP_BALANCE_VERSION: JSON.stringify(version) },
     // shared/version.ts reads package.json through import.meta only when the define above is absent

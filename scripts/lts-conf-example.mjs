@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-export const KEY_FILES = ['balance/lts.conf.keys', 'greeter-bridge/lts.conf.keys'];
+export const KEY_FILES = ['balance/lts.conf.keys', 'greeter-bridge/lts.conf.keys', 'greeter-wrapper/lts.conf.keys'];
 
 const HEADER = `# lts.conf.example: every setting of ltsp-balance, with its default.
 # Generated from */lts.conf.keys by scripts/lts-conf-example.mjs; edit those, not this file.

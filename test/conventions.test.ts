@@ -19,7 +19,7 @@ test.after(() => {
 });
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-const COMMANDS = ['get_hosts', 'ltsp-server-advertise', 'ltsp-greeter-bridge', 'ltsp-winbind-pool', 'ltsp-balance'] as const;
+const COMMANDS = ['get_hosts', 'ltsp-server-advertise', 'ltsp-greeter-bridge', 'ltsp-winbind-pool', 'ltsp-balance', 'ltsp-balance-greeter'] as const;
 type Name = (typeof COMMANDS)[number];
 
 // lts.conf variables of the machine running the tests must not leak into what the commands see.

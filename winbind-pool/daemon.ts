@@ -7,9 +7,10 @@
 import { describeError, ConfigError } from '../shared/errors.ts';
 import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
-import { logError, logInfo } from '../shared/log.ts';
+import { logError, logInfo, logWarning } from '../shared/log.ts';
 import { loadBackend, type BackendLoader } from './backends/backend.ts';
 import { openListener, type Listening, type ListenOptions } from './listener.ts';
+import { loadPeerCred } from './peer-cred.ts';
 import { Pool } from './pool.ts';
 import { PoolServer, type ServerLimits } from './server.ts';
 import { poolMetrics } from './metrics.ts';
@@ -49,6 +50,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     }
     // Listen before forking workers: a socket that is taken must not leave workers behind. The pool
     // is running before the first connection event can be handled.
+    if (!(await loadPeerCred())) logWarning('cannot read peer credentials (SO_PEERCRED): every client shares one connection budget');
     listening = await openListener(opts.listen);
     const pool = new Pool(opts.pool, opts.backend, opts.launch);
     const started = pool.start();

@@ -30,7 +30,15 @@ export class PoolError extends BalanceError {
   declare readonly code: WireErrorCode;
   readonly reason: string | undefined;
   constructor(code: WireErrorCode, message: string, exitCode: number, reason?: string, options: { cause?: unknown } = {}) {
-    super(code, message, { ...options, exitCode });
+    // No stack trace: these are answers, not faults, and under a flood the daemon makes thousands
+    // of them at once (capturing a stack was half of its CPU per refused request).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(code, message, { ...options, exitCode });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.reason = reason;
   }
 }

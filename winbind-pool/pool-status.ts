@@ -12,7 +12,13 @@ export interface PoolCounters {
   served: number;
   failed: number;
   rejectedBusy: number;
+  /** Answered ERR_BUSY (overloaded) at once: the queue ahead of them would outlast their deadline. */
+  rejectedOverload: number;
   timeouts: number;
+  /** Answered ERR_TIMEOUT (queued) from the queue: too little time left for a call; no worker killed. */
+  shed: number;
+  /** Workers killed because they held a request past its deadline. */
+  deadlineKills: number;
   retries: number;
   /** Workers that died unexpectedly after they were ready. */
   workerDeaths: number;
@@ -34,7 +40,10 @@ export function newCounters(): PoolCounters {
     served: 0,
     failed: 0,
     rejectedBusy: 0,
+    rejectedOverload: 0,
     timeouts: 0,
+    shed: 0,
+    deadlineKills: 0,
     retries: 0,
     workerDeaths: 0,
     startFailures: 0,
@@ -155,7 +164,10 @@ export function formatStatus(s: PoolStatus & { connections?: number }): string {
     `max busy workers:     ${c.maxActive}`,
     `max children reached: ${c.maxChildrenReached}`,
     `rejected busy:        ${c.rejectedBusy}`,
+    `rejected overload:    ${c.rejectedOverload}`,
     `timeouts:             ${c.timeouts}`,
+    `shed from queue:      ${c.shed}`,
+    `killed at deadline:   ${c.deadlineKills}`,
     `retried lookups:      ${c.retries}`,
     `worker deaths:        ${c.workerDeaths}`,
     `start failures:       ${c.startFailures}`,

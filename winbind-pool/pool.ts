@@ -25,6 +25,7 @@ import {
 import { describeRequest, type BackendRequest } from './protocol.ts';
 import type { BackendSpec, PoolSettings } from './settings.ts';
 import { newCounters, poolStatus, type PoolCounters, type PoolStatus } from './pool-status.ts';
+import { ServiceTime } from './service-time.ts';
 import { CrashGuard, SpawnRate } from './spawn-policy.ts';
 import { WorkerHandle, type WorkerLaunch } from './worker-handle.ts';
 import type { FromWorker } from './worker-ipc.ts';
@@ -34,6 +35,8 @@ interface Job {
   resolve(result: unknown): void;
   reject(err: PoolError): void;
   timer: NodeJS.Timeout;
+  /** performance.now() by which it must be answered. */
+  deadline: number;
   /** A lookup whose worker died is retried once; this marks the second try. */
   retried: boolean;
   seq: number;
@@ -51,6 +54,7 @@ export class Pool extends EventEmitter {
   private seq = 0;
   private readonly spawnRate: SpawnRate;
   private readonly crashGuard: CrashGuard;
+  private readonly serviceTime = new ServiceTime();
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly overload: ThrottledLog;
   private overloadPending = false;
@@ -102,7 +106,16 @@ export class Pool extends EventEmitter {
         this.ensureCapacity();
         return;
       }
-      const job: Job = { req, resolve, reject, retried: false, seq: 0, timer: setTimeout(() => this.expire(job), this.settings.requestTimeoutMs) };
+      if (!worker && this.hopeless(req)) {
+        this.counters.rejectedOverload++;
+        this.counters.failed++;
+        this.noteOverload('queue would outlast the deadline: answered ERR_BUSY');
+        reject(new BusyError(`${this.queue.length} requests are waiting: more than can be served within ${this.settings.requestTimeoutMs} ms`, 'overloaded'));
+        this.ensureCapacity();
+        return;
+      }
+      const timeout = this.settings.requestTimeoutMs;
+      const job: Job = { req, resolve, reject, retried: false, seq: 0, deadline: performance.now() + timeout, timer: setTimeout(() => this.expire(job), timeout) };
       if (worker) {
         this.assign(worker, job);
       } else {
@@ -217,10 +230,29 @@ export class Pool extends EventEmitter {
     w.send({ t: 'req', seq: job.seq, req: job.req });
   }
 
-  /** A worker that just became free takes the oldest waiting request, or goes idle. */
+  /**
+   * Would a new request wait in the queue past its deadline? Answering it ERR_BUSY now beats
+   * answering ERR_TIMEOUT later: the client learns at once, and no worker time goes into it.
+   */
+  private hopeless(req: BackendRequest): boolean {
+    const wait = this.serviceTime.queueWait(this.queue.length, this.settings.maxWorkers);
+    return wait + this.serviceTime.bound(req.op) > this.settings.requestTimeoutMs;
+  }
+
+  /**
+   * A worker that just became free takes the oldest waiting request that still has time for a call,
+   * or goes idle. One without that time is answered ERR_TIMEOUT from the queue: handed to the worker
+   * it would only get the worker killed at its deadline.
+   */
   private release(w: WorkerHandle): void {
-    const next = this.queue.shift();
-    if (next) {
+    const now = performance.now();
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      if (next.deadline - now < this.serviceTime.bound(next.req.op)) {
+        this.counters.timeouts++;
+        this.counters.shed++;
+        this.settle(next, new RequestTimeoutError(`too little time left before the ${this.settings.requestTimeoutMs} ms deadline for a worker call`, 'queued'));
+        continue;
+      }
       this.assign(w, next);
       return;
     }
@@ -250,6 +282,9 @@ export class Pool extends EventEmitter {
     this.inFlight.delete(w);
     w.requests++;
     w.lastDurationMs = Date.now() - w.busySince;
+    // The call's own time, as the worker measured it: the daemon's event-loop lag during a burst
+    // (it answers thousands of lines at once) is not what the next call will cost.
+    this.serviceTime.learn(job.req.op, msg.ms ?? w.lastDurationMs);
     this.settle(job, msg.ok ? { result: msg.result } : errorFromWire(msg.error.code, msg.error.message, msg.error.reason));
     if (this.settings.maxRequests > 0 && w.requests >= this.settings.maxRequests) {
       this.counters.recycled++;
@@ -274,6 +309,7 @@ export class Pool extends EventEmitter {
     for (const [w, j] of this.inFlight) {
       if (j !== job) continue;
       this.inFlight.delete(w);
+      this.counters.deadlineKills++;
       logWarning(`worker ${w.pid} exceeded the ${this.settings.requestTimeoutMs} ms deadline on ${describeRequest(job.req)}: killing it`);
       this.emit('timeout', w.pid);
       w.terminate('killing', this.settings.killGraceMs);

@@ -67,6 +67,7 @@ export function buildPoolProgram(run: ActionRunner, options: PoolProgramOptions)
   }
   serve
     .addOption(numeric(W.maxConnections).default(W.maxConnections.default))
+    .addOption(numeric(W.maxConnectionsPerUid).default(W.maxConnectionsPerUid.default))
     .addOption(numeric(W.maxPendingPerConnection).default(W.maxPendingPerConnection.default))
     .addOption(numeric(W.connectionIdleMs).default(W.connectionIdleMs.default))
     .option('--metrics <addr:port>', 'serve Prometheus metrics on http://ADDR:PORT/metrics (PORT alone: loopback; off by default)')
@@ -77,14 +78,14 @@ export function buildPoolProgram(run: ActionRunner, options: PoolProgramOptions)
       run(async () => {
         if (o.verbose) setLogLevel('debug');
         const { parseMetricsAddress } = await import('../shared/metrics/publish.ts');
-        const [{ serve: runServe }, { poolSettings, backendSpec }] = await Promise.all([import('./daemon.ts'), import('./settings.ts')]);
+        const [{ serve: runServe }, { poolSettings, backendSpec, defaultMaxWorkers }] = await Promise.all([import('./daemon.ts'), import('./settings.ts')]);
         const extra = extras.find((e) => e.name === o.backend);
         return runServe({
           listen: { path: o.socket, mode: o.socketMode, group: o.socketGroup ?? null },
           backend: extra ? extra.spec(o) : backendSpec(o.backend, { library: o.wbclientLib, passwdFile: o.passwdFile, groupFile: o.groupFile }),
           pool: poolSettings({
             minWorkers: o.minWorkers,
-            maxWorkers: o.maxWorkers,
+            maxWorkers: o.maxWorkers ?? defaultMaxWorkers(o.backend, o.minWorkers),
             minSpare: o.minSpare,
             idleTimeoutMs: o.idleTimeoutMs,
             maxRequests: o.maxRequests,
@@ -97,7 +98,12 @@ export function buildPoolProgram(run: ActionRunner, options: PoolProgramOptions)
             backoffMinMs: o.backoffMinMs,
             backoffMaxMs: o.backoffMaxMs,
           }),
-          limits: { maxConnections: o.maxConnections, maxPendingPerConnection: o.maxPendingPerConnection, idleTimeoutMs: o.connectionIdleMs },
+          limits: {
+            maxConnections: o.maxConnections,
+            maxConnectionsPerUid: o.maxConnectionsPerUid,
+            maxPendingPerConnection: o.maxPendingPerConnection,
+            idleTimeoutMs: o.connectionIdleMs,
+          },
           launch: { script: options.self.script, args: ['worker'], execArgv: options.self.execArgv },
           loadBackend: loader,
           metrics: o.metrics === undefined ? undefined : parseMetricsAddress(o.metrics),

@@ -164,15 +164,28 @@ export function errorReply(id: RequestId, err: PoolError): Reply {
   return { id, ok: false, error };
 }
 
-/** What a request is about, for logs: never the password. */
+/**
+ * A name from a request, made safe for a log line: quoted, everything outside printable ASCII
+ * escaped (no terminal escapes, no look-alike characters, no forged line), at most 64 characters.
+ */
+export function quoteForLog(text: string): string {
+  const cut = text.length > 64 ? `${text.slice(0, 64)}...` : text;
+  return `"${cut.replace(/[^\x20-\x7e]|["\\]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}"`;
+}
+
+/**
+ * What a request is about, for logs. Names are quoted and escaped; an authentication names nobody:
+ * people type their password into the user field, and the log must not keep it.
+ */
 export function describeRequest(req: Request): string {
   switch (req.op) {
     case 'auth':
+      return 'auth';
     case 'groups':
-      return `${req.op} ${req.user}`;
+      return `${req.op} ${quoteForLog(req.user)}`;
     case 'getpwnam':
     case 'getgrnam':
-      return `${req.op} ${req.name}`;
+      return `${req.op} ${quoteForLog(req.name)}`;
     case 'getpwuid':
       return `${req.op} ${req.uid}`;
     case 'getgrgid':

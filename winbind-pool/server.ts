@@ -1,33 +1,54 @@
 /**
  * The socket side of the daemon: connections, request lines in, replies out (protocol.ts), with the
  * limits that keep a hostile or broken client from costing more than a bounded share:
- * a line cap, a cap on requests in flight per connection, a cap on connections, an idle timeout,
- * and no further reading while a client does not read its replies.
+ * a line cap, a cap on requests in flight per connection, a cap on connections per peer uid
+ * (SO_PEERCRED) inside a total shared fairly between uids, a short idle timeout, and no further
+ * reading while a client does not read its replies.
+ *
+ * Any member of the socket's group can connect, so one uid must never lock out another, PAM least
+ * of all: a uid may hold at most `maxConnectionsPerUid` connections, and when all `maxConnections`
+ * are open a newcomer closes the oldest idle connection of the uid holding the most (FairShare).
+ * Root (PAM, via pam_exec) has no per-uid cap: a login storm is many root clients at once.
  */
 import type { RequestStats } from './request-stats.ts';
 import type { Server, Socket } from 'node:net';
-import { logDebug } from '../shared/log.ts';
+import { FairShare } from '../shared/net/fair-share.ts';
+import { logDebug, ThrottledLog } from '../shared/log.ts';
 import { BusyError, InternalError, PoolError, ShuttingDownError, TooLargeError } from './errors.ts';
 import { LineSplitter, LineTooLongError } from './line-splitter.ts';
+import { peerCred } from './peer-cred.ts';
 import type { Pool } from './pool.ts';
 import { encodeReply, errorReply, MAX_LINE_BYTES, parseRequest, salvageId, type Reply, type RequestId } from './protocol.ts';
 
 export interface ServerLimits {
+  /** Connections at most, every uid together. */
   maxConnections: number;
+  /** Connections at most for one peer uid other than root. */
+  maxConnectionsPerUid: number;
   maxPendingPerConnection: number;
+  /** A connection with nothing in flight is closed after this long without a request. */
   idleTimeoutMs: number;
 }
 
 export const SERVER_DEFAULTS: Readonly<ServerLimits> = Object.freeze({
   maxConnections: 256,
+  maxConnectionsPerUid: 32,
   maxPendingPerConnection: 16,
-  idleTimeoutMs: 30_000,
+  // A PAM or NSS client sends its request right after connecting; an idle connection is a leak or
+  // an attempt to hold a slot.
+  idleTimeoutMs: 5_000,
 });
+
+/** How often refused and evicted connections are summarised in the log. */
+const CONNECTION_LOG_INTERVAL_MS = 10_000;
 
 /** Replies buffered for a client that does not read before we stop reading from it. */
 const MAX_UNREAD_REPLY_BYTES = 256 * 1024;
 
 interface Conn {
+  socket: Socket;
+  /** The peer's uid, or -1 when SO_PEERCRED could not be read (those share one budget). */
+  uid: number;
   pending: number;
   /** The client has shut down its sending side. */
   ended: boolean;
@@ -35,6 +56,9 @@ interface Conn {
 
 export class PoolServer {
   private readonly sockets = new Map<Socket, Conn>();
+  private readonly share: FairShare<number, Conn>;
+  private readonly refusals: ThrottledLog;
+  private readonly summaryTimer: NodeJS.Timeout;
   private draining = false;
   private drainWaiters: (() => void)[] = [];
 
@@ -45,7 +69,9 @@ export class PoolServer {
     /** Requests by type and outcome, and their duration (for --metrics); none: not counted. */
     private readonly stats?: RequestStats,
   ) {
-    server.maxConnections = limits.maxConnections;
+    this.share = new FairShare(limits.maxConnections, (conn) => conn.pending === 0);
+    this.refusals = new ThrottledLog(CONNECTION_LOG_INTERVAL_MS);
+    this.summaryTimer = setInterval(() => this.refusals.flush(), CONNECTION_LOG_INTERVAL_MS).unref();
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -56,6 +82,8 @@ export class PoolServer {
   /** Stops accepting; open connections get their pending answers, then are closed. */
   async close(): Promise<void> {
     this.draining = true;
+    clearInterval(this.summaryTimer);
+    this.refusals.flush();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const [socket, conn] of this.sockets) if (conn.pending === 0) socket.destroy();
     if (this.sockets.size > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
@@ -63,17 +91,32 @@ export class PoolServer {
   }
 
   private accept(socket: Socket): void {
-    const conn: Conn = { pending: 0, ended: false };
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    const uid = peerCred(socket)?.uid ?? -1;
+    const admission = this.share.admit(uid, uid === 0 ? Infinity : this.limits.maxConnectionsPerUid);
+    if (!admission.ok) {
+      const why = admission.why === 'peer_cap' ? `uid ${uid} already holds ${this.limits.maxConnectionsPerUid}` : `all ${this.limits.maxConnections} in use`;
+      this.refusals.count('warning', `refused connections (${why})`);
+      this.refuse(socket, new BusyError(`too many connections (${why})`, 'connection_limit'));
+      return;
+    }
+    if (admission.evict) {
+      this.refusals.count('notice', `closed idle connections of the uid holding the most to admit uid ${uid}`);
+      admission.evict.socket.destroy();
+      this.release(admission.evict);
+    }
+    const conn: Conn = { socket, uid, pending: 0, ended: false };
     this.sockets.set(socket, conn);
+    this.share.add(uid, conn);
     const splitter = new LineSplitter(MAX_LINE_BYTES);
     socket.setTimeout(this.limits.idleTimeoutMs, () => {
       if (conn.pending === 0) socket.destroy();
     });
     socket.on('error', (err) => logDebug(`client connection: ${err.message}`));
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      if (this.sockets.size === 0) for (const w of this.drainWaiters.splice(0)) w();
-    });
+    socket.on('close', () => this.release(conn));
     socket.on('drain', () => socket.resume());
     socket.on('end', () => {
       conn.ended = true;
@@ -91,9 +134,31 @@ export class PoolServer {
         socket.end(() => socket.destroy());
         return;
       }
+      // One write for the answers given at once (busy, bad request, status) rather than one system
+      // call per line: a flood of 20 lines per read is answered with one write. The answers are
+      // written in promise reactions queued by handle(); this uncork is queued after them.
+      socket.cork();
       for (const line of lines) if (line.trim() !== '') this.handle(socket, conn, line);
+      queueMicrotask(() => socket.uncork());
     });
-    if (this.draining) socket.destroy();
+  }
+
+  private release(conn: Conn): void {
+    this.share.release(conn.uid, conn);
+    if (!this.sockets.delete(conn.socket)) return;
+    if (this.sockets.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  /**
+   * Answers once with no id (the client fails everything it has in flight with it) and closes. What
+   * the client sent is read and dropped: closing with unread bytes would reset the connection and
+   * could destroy the answer before the client reads it.
+   */
+  private refuse(socket: Socket, err: PoolError): void {
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+    socket.setTimeout(this.limits.idleTimeoutMs, () => socket.destroy());
+    socket.end(encodeReply(errorReply(null, err)));
   }
 
   private write(socket: Socket, reply: Reply): void {

@@ -2,6 +2,7 @@
  * Pool and backend settings: one defaults object, every field checked with a message that names the
  * field and echoes the value.
  */
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../shared/errors.ts';
 import { WINBIND_POOL as W } from '../shared/option-table.ts';
 
@@ -43,6 +44,16 @@ const KEYS: readonly (keyof PoolSettings)[] = [
 export const POOL_DEFAULTS: Readonly<PoolSettings> = Object.freeze(Object.fromEntries(KEYS.map((k) => [k, W[k].default])) as unknown as PoolSettings);
 
 const LIMITS = Object.fromEntries(KEYS.map((k) => [k, [W[k].min, W[k].max]])) as Record<keyof PoolSettings, [min: number, max: number]>;
+
+/**
+ * The default maxWorkers for a backend. The local backend's scrypt is CPU-bound: more workers than
+ * cores only share the same cores, and starve the daemon that dispatches and answers (16 scrypt
+ * workers on 2 cores served a flood 2 to 3 times slower than 2). winbind workers mostly wait on
+ * winbindd, so their count is not tied to the cores. Never below minWorkers.
+ */
+export function defaultMaxWorkers(kind: string, minWorkers = POOL_DEFAULTS.minWorkers, cores = availableParallelism()): number {
+  return Math.max(minWorkers, kind === 'local' ? cores : POOL_DEFAULTS.maxWorkers);
+}
 
 export function poolSettings(partial: Partial<PoolSettings> = {}): PoolSettings {
   const s: PoolSettings = { ...POOL_DEFAULTS };

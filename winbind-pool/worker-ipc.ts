@@ -8,10 +8,11 @@ import type { BackendSpec } from './settings.ts';
 
 export type ToWorker = { t: 'init'; backend: BackendSpec } | { t: 'req'; seq: number; req: BackendRequest };
 
+/** `ms`: how long the backend call itself took, measured in the worker (no IPC, no daemon lag). */
 export type FromWorker =
   | { t: 'ready' }
-  | { t: 'res'; seq: number; ok: true; result: unknown }
-  | { t: 'res'; seq: number; ok: false; error: WireError };
+  | { t: 'res'; seq: number; ms?: number; ok: true; result: unknown }
+  | { t: 'res'; seq: number; ms?: number; ok: false; error: WireError };
 
 /** The message, or null when it is not one a worker may send. */
 export function checkFromWorker(msg: unknown): FromWorker | null {
@@ -19,10 +20,11 @@ export function checkFromWorker(msg: unknown): FromWorker | null {
   const m = msg as Record<string, unknown>;
   if (m.t === 'ready') return { t: 'ready' };
   if (m.t !== 'res' || typeof m.seq !== 'number') return null;
-  if (m.ok === true) return { t: 'res', seq: m.seq, ok: true, result: m.result ?? null };
+  const ms = typeof m.ms === 'number' && Number.isFinite(m.ms) && m.ms >= 0 ? { ms: m.ms } : {};
+  if (m.ok === true) return { t: 'res', seq: m.seq, ...ms, ok: true, result: m.result ?? null };
   const e = m.error as Record<string, unknown> | undefined;
   if (m.ok !== false || typeof e !== 'object' || e === null || !isWireErrorCode(e.code) || typeof e.message !== 'string') return null;
   const error: WireError = { code: e.code, message: e.message.slice(0, 1000) };
   if (typeof e.reason === 'string') error.reason = e.reason.slice(0, 100);
-  return { t: 'res', seq: m.seq, ok: false, error };
+  return { t: 'res', seq: m.seq, ...ms, ok: false, error };
 }

@@ -56,11 +56,14 @@ export async function runWorker(load: BackendLoader = loadBackend): Promise<void
       return;
     }
     if (raw?.t !== 'req' || backend === undefined) return;
+    const started = performance.now();
     try {
-      send({ t: 'res', seq: raw.seq, ok: true, result: callBackend(backend, raw.req) });
+      const result = callBackend(backend, raw.req);
+      send({ t: 'res', seq: raw.seq, ms: performance.now() - started, ok: true, result });
     } catch (err) {
       const e = err instanceof PoolError ? err : new InternalError(`backend failure: ${(err as Error)?.message ?? String(err)}`, 'exception');
-      send({ t: 'res', seq: raw.seq, ok: false, error: { code: e.code, message: e.message, ...(e.reason === undefined ? {} : { reason: e.reason }) } });
+      const error = { code: e.code, message: e.message, ...(e.reason === undefined ? {} : { reason: e.reason }) };
+      send({ t: 'res', seq: raw.seq, ms: performance.now() - started, ok: false, error });
     }
   });
 }

@@ -1,7 +1,9 @@
 /**
- * /etc/ltsp/extraservers: the application servers besides this one whose ssh host keys the thin
- * clients must know. One or more `host[:port]` per line (port = sshd's, default 22; IPv6 as
- * `[addr]:port` or bare), `#` starts a comment, blank lines are ignored.
+ * /etc/ltsp/extraservers: application servers whose ssh host keys the thin clients must know, besides
+ * those in lts.conf's LDM_BALANCE_SERVERS. One or more `host[:port]` per line (port = sshd's; IPv6 as
+ * `[addr]:port` or bare), `#` starts a comment, blank lines are ignored. LDM connects to every server
+ * on one port (SSH_OVERRIDE_PORT, default 22: ssh.c), so a port other than that one is refused: the
+ * login could never use it.
  *
  * A host name reaches ssh-keyscan's command line, so it is checked strictly: a name that starts
  * with "-" would be read as an option.
@@ -35,7 +37,7 @@ export function parseTarget(word: string): SshTarget | string {
 }
 
 /** Every target in the file's order, without duplicates; any bad entry is an error naming its line. */
-export function parseExtraServers(text: string, source: string): SshTarget[] {
+export function parseExtraServers(text: string, source: string, sshPort = DEFAULT_SSH_PORT): SshTarget[] {
   if (Buffer.byteLength(text) > MAX_EXTRASERVERS_BYTES) {
     throw new ExtraServersError(source, 0, `larger than ${MAX_EXTRASERVERS_BYTES} bytes`);
   }
@@ -45,8 +47,13 @@ export function parseExtraServers(text: string, source: string): SshTarget[] {
     const line = raw.replace(/#.*/, '').trim();
     if (line === '') continue;
     for (const word of line.split(/[\s,]+/).filter(Boolean)) {
-      const t = parseTarget(word);
-      if (typeof t === 'string') throw new ExtraServersError(source, i + 1, t);
+      const parsed = parseTarget(word);
+      if (typeof parsed === 'string') throw new ExtraServersError(source, i + 1, parsed);
+      const explicitPort = parsed.port !== DEFAULT_SSH_PORT || /\]:\d+$|^[^:\[]+:\d+$/.test(word);
+      if (explicitPort && parsed.port !== sshPort) {
+        throw new ExtraServersError(source, i + 1, `"${oneLine(word)}": LDM logs into every server on one ssh port (SSH_OVERRIDE_PORT, here ${sshPort}), so a per-host port cannot be used; write the host alone, or set SSH_OVERRIDE_PORT = ${parsed.port} in lts.conf if every server listens there`);
+      }
+      const t = { host: parsed.host, port: sshPort };
       const key = knownHostsName(t);
       if (seen.has(key)) continue;
       seen.add(key);

@@ -26,13 +26,16 @@ const KEY_TYPE = /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk
 const BASE64 = /^[A-Za-z0-9+/]{16,16384}={0,2}$/;
 const MAX_OUTPUT_BYTES = 256 * 1024;
 
-/** The lines of ssh-keyscan's output that are well-formed keys for exactly this target. */
+/**
+ * The lines of ssh-keyscan's output (or of our earlier file, whose lines name a host and its
+ * addresses: `app1,10.0.0.1 ssh-ed25519 ...`) that are well-formed keys for exactly this target.
+ */
 export function keyLines(output: string, target: SshTarget): string[] {
   const name = knownHostsName(target);
   const out: string[] = [];
   for (const line of output.split('\n')) {
     const [host, type, key, ...rest] = line.trim().split(/\s+/);
-    if (rest.length > 0 || host !== name || !type || !key) continue;
+    if (rest.length > 0 || !host?.split(',').includes(name) || !type || !key) continue;
     if (!KEY_TYPE.test(type) || !BASE64.test(key)) continue;
     const entry = `${host} ${type} ${key}`;
     if (!out.includes(entry)) out.push(entry);

@@ -1,5 +1,5 @@
 /**
- * The generated known_hosts file (/etc/ltsp/ssh_known_hosts.auto), which LTSP's chroot update
+ * The generated known_hosts file (/etc/ltsp/ssh_known_hosts.ltsp-balance), which LTSP's chroot update
  * concatenates into each chroot's /etc/ssh/ssh_known_hosts. Written atomically: a chroot update
  * running at the same moment reads either the old file or the new one, never half of one.
  */

@@ -40,7 +40,7 @@ export function choose(algorithm: LocalAlgorithm, candidates: readonly Candidate
       return { index, reason: `random: ${candidates[index]!.name}, drawn from ${candidates.length} usable servers` };
     }
     case 'fixed':
-      return { index: 0, reason: `fixed: ${candidates[0]!.name} is the first configured server that is usable` };
+      return { index: 0, reason: `fixed: ${candidates[0]!.name} is the first configured server that is neither Down nor draining (balancing off)` };
     case 'best':
       return chooseBest(candidates, ctx.random);
     case 'weighted':

@@ -3,8 +3,11 @@
  * Pure and synchronous (no I/O, randomness from the caller): get_hosts, the greeter bridge and the
  * storm simulator all run exactly this code.
  *
- * - Candidates (Idle servers) exist: the algorithm picks; `loadbalancer` takes the central balancer's
- *   answer (fetched by the caller) when it names a usable or unknown server, else falls back.
+ * - Candidates exist: the algorithm picks; `loadbalancer` takes the central balancer's answer
+ *   (fetched by the caller) when it names a usable or unknown server, else falls back. A candidate
+ *   is an Idle server; with `fixed` (balancing off) it is any server that is neither Down nor
+ *   Draining, in configured order: no load, round-trip or swap filter, and every one of them stays
+ *   in LDM's menu in configured order.
  * - Servers answered but every one was filtered: a random responder (the spec's rule), preferring
  *   ones that are not draining.
  * - Nobody answered: the configured list, in configured order for `fixed`, hash order for `machash`,
@@ -18,12 +21,17 @@ import { rendezvousOrder } from './rendezvous.ts';
 import { compareScores, describeScore, scoreServer, type Score } from './score.ts';
 import { formatServer, serverKey, type ServerAddress } from '../servers.ts';
 import type { Algorithm, Settings } from '../settings.ts';
-import { classify, type FilterName, type ServerStatus } from './status.ts';
+import { classify, displayStatus, isCandidate, type DisplayStatus, type FilterName, type ServerStatus } from './status.ts';
 import type { ServerReport } from '../probe/survey.ts';
 
 export interface ServerVerdict {
   report: ServerReport;
+  /** Why it is or is not a candidate (status.ts). */
   status: ServerStatus;
+  /** What a person is shown: the status, with Idle split into Idle and Loaded (status.ts). */
+  display: DisplayStatus;
+  /** Whether the algorithm may choose it. */
+  candidate: boolean;
   filteredBy?: FilterName;
   detail: string;
   score?: Score;
@@ -63,26 +71,32 @@ export type DecideSettings = Pick<
 export function decide(reports: readonly ServerReport[], settings: DecideSettings, opts: DecideOptions): Decision {
   if (reports.length === 0) throw new NoServersError();
   const servers: ServerVerdict[] = reports.map((report) => {
-    const verdict: ServerVerdict = { report, ...classify(report, settings) };
+    const c = classify(report, settings);
+    const { display, why } = displayStatus(c, report);
+    const detail = why ? `${c.detail}; Loaded: ${why}` : c.detail;
+    const verdict: ServerVerdict = { report, ...c, detail, display, candidate: isCandidate(c.status, settings.algorithm) };
     if (report.reachable && report.ad) {
       verdict.score = scoreServer(report as ServerReport & { ad: Advertisement }, settings);
-      if (verdict.status === 'Idle') verdict.detail = `${verdict.detail}; ${describeScore(verdict.score, report.ad, settings)}`;
+      if (verdict.candidate) verdict.detail = `${verdict.detail}; ${describeScore(verdict.score, report.ad, settings)}`;
     }
     return verdict;
   });
-  const usable = servers.filter((v) => v.status === 'Idle');
+  const usable = servers.filter((v) => v.candidate);
   if (usable.length > 0) return chooseAmong(usable, servers, settings, opts);
 
   const responders = servers.filter((v) => v.report.reachable);
   if (responders.length > 0) {
     const accepting = responders.filter((v) => v.status !== 'Draining');
     const pool = accepting.length > 0 ? accepting : responders;
-    const pick = pool[pickIndex(pool.length, opts.random)]!;
+    const fixed = settings.algorithm === 'fixed';
+    const pick = fixed ? pool[0]! : pool[pickIndex(pool.length, opts.random)]!;
     return {
-      ...ordering(pick, pool, servers),
-      algorithm: 'random',
+      ...ordering(pick, pool, servers, fixed),
+      algorithm: fixed ? 'fixed' : 'random',
       fallback: 'all-filtered',
-      reason: `every responding server was filtered out, so ${name(pick)} at random among ${pool.length} ${accepting.length > 0 ? 'non-draining ' : ''}responders`,
+      reason: fixed
+        ? `every responding server is Down or draining, so ${name(pick)}, the first configured ${accepting.length > 0 ? 'non-draining ' : ''}responder`
+        : `every responding server was filtered out, so ${name(pick)} at random among ${pool.length} ${accepting.length > 0 ? 'non-draining ' : ''}responders`,
     };
   }
 
@@ -108,7 +122,7 @@ function chooseAmong(usable: ServerVerdict[], servers: ServerVerdict[], settings
     const answer = opts.loadBalancer;
     const named = answer?.host?.toLowerCase();
     const match = named === undefined ? undefined : servers.find((v) => matchesHost(v, named));
-    if (named !== undefined && (!match || match.status === 'Idle')) {
+    if (named !== undefined && (!match || match.candidate)) {
       if (match) return { ...ordering(match, usable, servers), algorithm: 'loadbalancer', reason: `loadbalancer: the central balancer chose ${name(match)}` };
       const chosen = { host: answer!.host!, port: ADVERTISE_PORT };
       const rest = ordering(undefined, usable, servers);
@@ -126,15 +140,15 @@ function chooseAmong(usable: ServerVerdict[], servers: ServerVerdict[], settings
     sessions: v.report.ad!.sessions,
   }));
   const choice = choose(algorithm, candidates, { random: opts.random, clientKey: opts.mac, boundedLoadEpsilon: settings.boundedLoadEpsilon, maxLoadPerCpu: settings.maxLoadPerCpu });
-  const decision: Decision = { ...ordering(usable[choice.index]!, usable, servers), algorithm, reason: prefix + choice.reason };
+  const decision: Decision = { ...ordering(usable[choice.index]!, usable, servers, algorithm === 'fixed'), algorithm, reason: prefix + choice.reason };
   if (prefix) decision.fallback = 'loadbalancer-unusable';
   return decision;
 }
 
-/** Chosen first, then the rest of the pool best first; ties keep configured order. */
-function ordering(chosen: ServerVerdict | undefined, pool: ServerVerdict[], servers: ServerVerdict[]): Pick<Decision, 'chosen' | 'ordered' | 'servers'> {
+/** Chosen first, then the rest of the pool best first (ties keep configured order), or in configured order for `fixed`. */
+function ordering(chosen: ServerVerdict | undefined, pool: ServerVerdict[], servers: ServerVerdict[], configuredOrder = false): Pick<Decision, 'chosen' | 'ordered' | 'servers'> {
   const rest = pool.filter((v) => v !== chosen);
-  rest.sort((a, b) => (a.score && b.score ? compareScores(a.score, b.score) : 0));
+  if (!configuredOrder) rest.sort((a, b) => (a.score && b.score ? compareScores(a.score, b.score) : 0));
   const ordered = [...(chosen ? [chosen] : []), ...rest].map((v) => v.report.server);
   return { chosen: ordered[0]!, ordered, servers };
 }

@@ -14,16 +14,15 @@ function cli(...args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('regression: a prefix never runs a subcommand that writes ("instal --root /tmp" once ran install)', () => {
-  const dry = cli('instal', '--root', dir, '--dry-run');
-  assert.is(dry.status, 2);
-  assert.match(dry.stderr, /^<3>unknown command 'instal'.*Did you mean install\?\) \(ERR_USAGE\)\n$/);
+test('regression: a prefix never runs a subcommand that writes; install is gone (the Debian packages install)', () => {
   const up = cli('up', '--extraservers', join(dir, 'none'), '--output', join(dir, 'known'));
   assert.is(up.status, 2);
   assert.match(up.stderr, /unknown command 'up'/);
-  const un = cli('uni', '--root', dir);
-  assert.is(un.status, 2);
-  assert.not.match(un.stderr, /ERR_INSTALL_NOT_INSTALLED/, 'uni did not run uninstall');
+  for (const gone of ['install', 'uninstall']) {
+    const r = cli(gone, '--root', dir);
+    assert.is(r.status, 2, gone);
+    assert.match(r.stderr, new RegExp(`^<3>unknown command '${gone}'.*\\(ERR_USAGE\\)\n$`));
+  }
 });
 
 test('full names run; a typo gets "did you mean" on one line', () => {
@@ -37,10 +36,7 @@ test('full names run; a typo gets "did you mean" on one line', () => {
   const typo = cli('updtae-sshkeys');
   assert.is(typo.status, 2);
   assert.match(typo.stderr, /Did you mean update-sshkeys\?/);
-  const misspelt = cli('unistall');
-  assert.is(misspelt.status, 2);
-  assert.match(misspelt.stderr, /unknown command 'unistall'.*Did you mean uninstall\?/);
-  assert.not.match(misspelt.stderr, /\\x0a/, 'one readable line');
+  assert.not.match(typo.stderr, /\\x0a/, 'one readable line');
 });
 
 test('the demo and the namespace cleanup are not subcommands of the shipped command', () => {
@@ -59,8 +55,6 @@ test('no subcommand prints the help and exits 2; bad option values are usage err
   const badTimeout = cli('update-sshkeys', '--timeout', 'soon');
   assert.is(badTimeout.status, 2);
   assert.match(badTimeout.stderr, /--timeout must be a duration from 1s to 10m/);
-  const badPrefix = cli('install', '--root', dir, '--prefix', 'relative/dir', '--dry-run', '--from', dir);
-  assert.is(badPrefix.status, 2);
 });
 
 test.run();

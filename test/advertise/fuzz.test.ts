@@ -22,7 +22,7 @@ let baselineRss: number;
 
 test.before(async () => {
   // No rate limit here: the property below needs every well-formed query answered.
-  d = await startDaemon({ args: ['--rate-limit', '0', '--max-connections', '2000', '--write-timeout', '2000'] });
+  d = await startDaemon({ args: ['--rate-limit', '0', '--max-connections', '2000', '--max-connections-per-source', '2000', '--write-timeout', '2000'] });
   await fetchTcp(d.port);
   await queryUdp(d.port);
   baselineRss = rssKb(d.child.pid!);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -84,10 +84,12 @@ test('flags: checked like file values but as usage errors; flags win over the fi
   assert.equal(mergeSettings({ weight: 5, drain: true }, { weight: 7 }), { ...DEFAULT_SETTINGS, weight: 7, drain: true });
 });
 
-test('the shipped example config parses and spells out the defaults', async () => {
-  const example = new URL('../../advertise/advertise.conf.example', import.meta.url).pathname;
-  assert.equal(mergeSettings(await readConfigFile(example), {}), { ...DEFAULT_SETTINGS });
-  assert.equal(Object.keys(await readConfigFile(example)).sort(), Object.keys(DEFAULT_SETTINGS).sort());
+test('the shipped config (/etc/ltsp/advertise.conf) sets nothing, and its commented lines are the defaults', async () => {
+  const shipped = new URL('../../advertise/advertise.conf', import.meta.url).pathname;
+  assert.equal(await readConfigFile(shipped), {});
+  const uncommented = readFileSync(shipped, 'utf8').replace(/^#([a-z_]+=)/gm, '$1');
+  assert.equal(mergeSettings(parseConfigText(uncommented, 'uncommented'), {}), { ...DEFAULT_SETTINGS });
+  assert.equal(Object.keys(parseConfigText(uncommented, 'uncommented')).sort(), Object.keys(DEFAULT_SETTINGS).sort());
 });
 
 test.run();

@@ -70,8 +70,37 @@ test('weighted: in proportion to capacity × headroom (CPUs count, memory noise 
   near(c.a, (8000 * 3.6) / 13.6, 250, 'a');
 });
 
-test('fixed: the first configured server that is usable', () => {
-  assert.equal(runs([down('a'), loaded('b', 1.9), loaded('c', 0.1), loaded('d', 0.1)], 'fixed', 50, { maxLoadPerCpu: 1 }), { c: 50 });
+test('fixed: balancing off: the first configured server that is neither Down nor draining, whatever its load', () => {
+  assert.equal(runs([down('a'), loaded('b', 1.9), loaded('c', 0.1), loaded('d', 0.1)], 'fixed', 50, { maxLoadPerCpu: 1 }), { b: 50 });
+  assert.equal(runs([down('a'), up('b', { state: 'draining' }), up('w', { weight: 0 }), up('s', { swapInPerSec: 500 }), loaded('c', 0.1)], 'fixed', 50), { s: 50 });
+});
+
+test('fixed, the issue 11 example ".4 (load 9) .2 .3": .4 chosen, every answering server in the menu in configured order', () => {
+  const reports = [loaded('10.0.0.4', 9), loaded('10.0.0.2', 0.1), loaded('10.0.0.3', 0.5)];
+  const d = decide(reports, settings({ algorithm: 'fixed' }), opts(1));
+  assert.is(d.chosen.host, '10.0.0.4');
+  assert.equal(d.ordered.map((s) => s.host), ['10.0.0.4', '10.0.0.2', '10.0.0.3']);
+  assert.equal(d.servers.map((v) => [v.display, v.candidate]), [['Busy', true], ['Idle', true], ['Idle', true]]);
+  assert.is(d.fallback, undefined);
+  // Down and draining ones are skipped, the rest keep configured order.
+  const some = decide([down('10.0.0.4'), up('10.0.0.5', { state: 'draining' }), loaded('10.0.0.3', 3), loaded('10.0.0.2', 0.1)], settings({ algorithm: 'fixed' }), opts(1));
+  assert.equal(some.ordered.map((s) => s.host), ['10.0.0.3', '10.0.0.2']);
+  // Every responder draining: the first configured one, not a random one.
+  const drained = decide([down('a'), up('b', { state: 'draining' }), up('c', { state: 'draining' })], settings({ algorithm: 'fixed' }), opts(7));
+  assert.equal([drained.chosen.host, drained.fallback], ['b', 'all-filtered']);
+});
+
+test('display status: 1.95 load per CPU and 91 % memory is Loaded, a candidate still; the thresholds', () => {
+  const heavy = up('h', { cpus: 4, loadavg1: 7.8, loadavg5: 6.5, memTotalKb: 16_318_540, memAvailableKb: 1_521_664 });
+  const d = decide([heavy, loaded('l', 0.2)], settings({ algorithm: 'best' }), opts(1));
+  assert.equal(d.servers.map((v) => [v.status, v.display, v.candidate]), [['Idle', 'Loaded', true], ['Idle', 'Idle', true]]);
+  assert.match(d.servers[0]!.detail, /Loaded: load 1\.95 per CPU >= 1, memory 91 % used >= 85 %/);
+  const show = (r: ServerReport): string => decide([r], settings(), opts(1)).servers[0]!.display;
+  assert.is(show(loaded('a', 0.99)), 'Idle');
+  assert.is(show(loaded('a', 1.0)), 'Loaded');
+  assert.is(show(up('m', { memTotalKb: 1000, memAvailableKb: 151, loadavg1: 0, loadavg5: 0 })), 'Idle');
+  assert.is(show(up('m', { memTotalKb: 1000, memAvailableKb: 150, loadavg1: 0, loadavg5: 0 })), 'Loaded');
+  assert.is(show(loaded('b', 3)), 'Busy');
 });
 
 test('administrator weights shift the choice (server advertised and client override)', () => {
@@ -97,8 +126,8 @@ test('slow start: a server whose daemon just started gets a fraction of its scor
 
 test('ordered: the chosen first, then the other usable servers best first; filtered ones left out', () => {
   const reports = [down('x'), loaded('c', 0.8), loaded('a', 0.2), loaded('busy', 3), loaded('b', 0.5)];
-  const d = decide(reports, settings({ algorithm: 'fixed' }), opts(1));
-  assert.equal(d.ordered.map((s) => s.host), ['c', 'a', 'b']);
+  const d = decide(reports, settings({ algorithm: 'best' }), opts(1));
+  assert.equal(d.ordered.map((s) => s.host), ['a', 'b', 'c']);
   assert.equal(d.servers.map((v) => v.status), ['Down', 'Idle', 'Idle', 'Busy', 'Idle']);
 });
 

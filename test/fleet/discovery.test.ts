@@ -26,7 +26,8 @@ test('get_hosts with no server list discovers the answering daemons by broadcast
   const json = assertDecided(run, [ip('app1')], 'discovery');
   assert.is(json.source, 'discovery');
   assert.equal(json.servers.map((s) => s.server.split(':')[0]).sort(), [ip('app1'), ip('app2')]);
-  assert.is(serverView(json, ip('app2')).status, 'Idle');
+  // The busy fixture (1.95 load per CPU, 91 % memory) is still a candidate, shown Loaded (issue 11).
+  assert.is(serverView(json, ip('app2')).status, 'Loaded');
   const text = await site.getHosts('client', ['--explain']);
   assert.match(text.stdout, /discovery of 2 server/);
 });

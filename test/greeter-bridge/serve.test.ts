@@ -86,9 +86,9 @@ test('get_hosts reads the cache the bridge writes, and it is fresh', () => {
   assert.is(reports![0]!.ad?.hostname, 'app-127-0-0-2');
 });
 
-test('a valid choice is written where LDM reads it', async () => {
+test('a valid choice is written where LDM reads it: the host name only, no advertise port (issue 11)', async () => {
   assert.ok(sendMessage(q.choiceQueue, encodeChoice(busy.name)));
-  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.name}\n`, 5000, 'the choice file');
+  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.host}\n`, 5000, 'the choice file');
   await serve.waitFor('stderr', new RegExp(`choice accepted: ${busy.name.replaceAll('.', '\\.')}`));
 });
 
@@ -115,7 +115,7 @@ test('garbage, unknown and Down choices are refused with a log line and never fo
   assert.match(log, /evil\.example\.org is not in the server list/);
   assert.match(log, new RegExp(`${down.replaceAll('.', '\\.')} is Down`));
   assert.match(log, /bytes other than printable ASCII/);
-  assert.is(readFileSync(output, 'utf8'), `${busy.name}\n`);
+  assert.is(readFileSync(output, 'utf8'), `${busy.host}\n`);
   const status = JSON.parse((await bridgeRun(['status', '--queue', q.queue])).stdout) as Record<string, number>;
   assert.is(status.choicesRejected, 5);
   assert.is(status.choicesAccepted, 1);

@@ -12,9 +12,9 @@ test.after(() => bundles.remove());
 const files = readdirSync(bundles.dir).filter((f) => f !== 'package.json');
 const text = (f: string): string => readFileSync(join(bundles.dir, f), 'utf8');
 
-test('every command of bin/ is bundled, get_hosts also as CommonJS', () => {
+test('every command of bin/ is bundled, get_hosts and the greeter wrapper (both run by LDM in the chroot) also as CommonJS', () => {
   const commands = readdirSync(new URL('../../bin/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-  assert.equal(files.sort(), [...commands.map((c) => `${c}.js`), 'get_hosts.cjs'].sort());
+  assert.equal(files.sort(), [...commands.map((c) => `${c}.js`), 'get_hosts.cjs', 'ltsp-balance-greeter.cjs'].sort());
 });
 
 const FORBIDDEN: [string, RegExp][] = [

@@ -47,7 +47,8 @@ test('quick start: auth through the pool on the embedded backend, with the docum
   assert.is((await cli(['auth', '--socket', s], `${SECRET}\0`, { ...process.env, PAM_USER: 'alice' })).code, 0);
   const wrong = await cli(['auth', 'alice', '--socket', s], 'nope\n');
   assert.is(wrong.code, 7);
-  assert.match(wrong.stderr, /^<3>authentication failed for alice \[wrong_password\] \(ERR_DENIED\)\n$/);
+  // No user name in an auth error line: people type passwords into the user field (issue 17).
+  assert.match(wrong.stderr, /^<3>authentication failed \[wrong_password\] \(ERR_DENIED\)\n$/);
   assert.is((await cli(['auth', 'zed', '--socket', s], `${SECRET}\n`)).code, 7);
   assert.is((await cli(['auth', 'bob', '--socket', s], `${SECRET}\n`)).code, 7);
   assert.is((await cli(['auth', '--socket', s], SECRET, { ...process.env, PAM_USER: '' })).code, 2);

@@ -26,7 +26,7 @@ test.before(async () => {
   const pool = blockingPool({ minWorkers: 2, maxWorkers: 2, maxQueue: 8 }, 0);
   await pool.start();
   listening = await openListener({ path, mode: 0o600, group: null });
-  server = new PoolServer(listening.server, pool, { maxConnections: 64, maxPendingPerConnection: 4, idleTimeoutMs: 5000 });
+  server = new PoolServer(listening.server, pool, { maxConnections: 64, maxConnectionsPerUid: 64, maxPendingPerConnection: 4, idleTimeoutMs: 5000 });
 });
 
 test.after(async () => {

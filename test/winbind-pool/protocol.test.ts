@@ -55,7 +55,8 @@ test('password length is capped and the error does not echo the password', () =>
 });
 
 test('logs describe a request without its password', () => {
-  assert.is(describeRequest({ op: 'auth', user: 'alice', password: 'hunter2' }), 'auth alice');
+  assert.is(describeRequest({ op: 'auth', user: 'alice', password: 'hunter2' }), 'auth');
+  assert.is(describeRequest({ op: 'getpwnam', name: 'a\u2028"b' }), 'getpwnam "a\\u2028\\"b"');
   assert.is(salvageId('{"id":5,"op":"bad"}'), 5);
   assert.is(salvageId('garbage'), null);
 });

@@ -113,7 +113,7 @@ test('a flood of authentications past the queue: all answered (ok or ERR_BUSY), 
       clients.flatMap((c) => Array.from({ length: 12 }, () => outcome(c.request({ op: 'auth', user: 'bob', password: 'B0b-Passw0rd!' }, 20_000)))),
     );
     const ok = results.filter((r) => r === 'resolved').length;
-    const busy = results.filter((r) => r === 'ERR_BUSY').length;
+    const busy = results.filter((r) => r.startsWith('ERR_BUSY')).length; // queue full, or overloaded (issue 17)
     assert.is(ok + busy, 72, results.join());
     assert.ok(busy > 0 && ok > 0, `ok ${ok} busy ${busy}`);
   } finally {
@@ -136,7 +136,8 @@ test('hung backend (domain child SIGSTOPped): the deadline fires, the stuck work
     assert.ok(Date.now() - t0 < DEADLINE_MS + 1500, 'answered at the deadline');
     await waitFor('the stuck worker to be gone', () => !isAlive(stuck), 30_000);
     await waitFor('a replacement', async () => (await status()).idle >= 1 && (await status()).total >= 2);
-    assert.match(daemon.log(), new RegExp(`worker ${stuck} exceeded the ${DEADLINE_MS} ms deadline on auth alice`));
+    // The user is not named: people type passwords into the user field (issue 17).
+    assert.match(daemon.log(), new RegExp(`worker ${stuck} exceeded the ${DEADLINE_MS} ms deadline on auth: killing it`));
   });
   assert.is(await outcome(requestOnce(sock, { op: 'auth', user: 'alice', password: ALICE_PW })), 'resolved');
 });

@@ -78,7 +78,8 @@ export async function bridgeRun(args: string[], options: SpawnOptions = {}): Pro
 export async function startServe(q: { queue: string; choiceQueue: string }, servers: string, extra: string[] = []): Promise<Proc> {
   // get_hosts' 300 ms survey deadline is for a thin client; the fleet here answers from a test
   // process that shares two loaded cores, so a late answer must not turn a live server Down.
-  const env = { ...process.env, LDM_BALANCE_TIMEOUT_MS: '1500' };
+  // For the same reason the round-trip filter (100 ms) is off: a late answer must not make it Busy.
+  const env = { ...process.env, LDM_BALANCE_TIMEOUT_MS: '1500', LDM_BALANCE_MAX_RTT_MS: '0' };
   const p = bridge(['serve', '--queue', q.queue, '--choice-queue', q.choiceQueue, '--servers', servers, '--no-cache', ...extra], { env });
   await p.waitFor('stderr', /serving /);
   return p;

@@ -39,7 +39,7 @@ export class BlockingBackend implements Backend {
   auth(user: string, password: string): AuthResult {
     this.block(user);
     this.known(user, 'user');
-    if (password !== this.password) throw new DeniedError(`authentication failed for ${user}`, 'wrong_password');
+    if (password !== this.password) throw new DeniedError('authentication failed', 'wrong_password');
     return { user };
   }
 

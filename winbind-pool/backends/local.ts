@@ -60,19 +60,19 @@ export class LocalBackend implements Backend {
     const u = this.current().usersByName.get(user);
     if (!u) {
       burnPasswordCheck(password);
-      throw new DeniedError(`authentication failed for ${user}`, 'unknown_user');
+      throw new DeniedError('authentication failed', 'unknown_user');
     }
     if (u.hash === null) {
       burnPasswordCheck(password);
-      throw new DeniedError(`authentication failed for ${user}`, 'account_disabled');
+      throw new DeniedError('authentication failed', 'account_disabled');
     }
     let ok: boolean;
     try {
       ok = verifyPassword(password, u.hash);
     } catch (err) {
-      throw new UnavailableError(`cannot check the password of ${user}: ${(err as Error).message}`, 'hash_error');
+      throw new UnavailableError(`cannot check the password: ${(err as Error).message}`, 'hash_error');
     }
-    if (!ok) throw new DeniedError(`authentication failed for ${user}`, 'wrong_password');
+    if (!ok) throw new DeniedError('authentication failed', 'wrong_password');
     return { user: u.name };
   }
 

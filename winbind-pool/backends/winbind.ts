@@ -54,10 +54,10 @@ export function authOutcome(user: string, r: AuthOutcome, text: string): AuthRes
   if (r.status === WBC.AUTH_ERROR && r.ntStatus !== undefined) {
     const reason = DENYING_NT_STATUS.get(r.ntStatus);
     const nt = r.ntString ?? `0x${r.ntStatus.toString(16)}`;
-    if (reason !== undefined) return new DeniedError(`authentication failed for ${user}: ${nt}`, reason);
-    return new UnavailableError(`cannot authenticate ${user} now: ${nt}`, nt);
+    if (reason !== undefined) return new DeniedError(`authentication failed: ${nt}`, reason);
+    return new UnavailableError(`cannot authenticate now: ${nt}`, nt);
   }
-  if (r.status === WBC.UNKNOWN_USER) return new DeniedError(`authentication failed for ${user}: unknown user`, 'unknown_user');
+  if (r.status === WBC.UNKNOWN_USER) return new DeniedError('authentication failed: unknown user', 'unknown_user');
   return wbcFailure(r.status, text, `authenticate ${user}`);
 }
 
