@@ -133,7 +133,7 @@ test('a listener sees messages already waiting, then a burst from another proces
   ensureQueue({ name, size: { maxMessages: SIZE.maxMessages, messageSize: 64 }, mode: 0o600 }, limits);
   sendMessage(name, Buffer.from('before'));
   const got: string[] = [];
-  const listener = listenQueue(name, (m) => got.push(m.toString()), { sweepMs: 20 });
+  const listener = listenQueue(name, (m) => got.push(m.toString()));
   try {
     assert.equal(got, ['before']);
     const writer = start(process.execPath, ['--import', 'tsx', '-e', `
@@ -155,7 +155,7 @@ test('a listener reads a queue filled to the brim, in order', async () => {
   const name = fresh();
   ensureQueue({ name, size: { maxMessages: SIZE.maxMessages, messageSize: 64 }, mode: 0o600 }, limits);
   const got: string[] = [];
-  const listener = listenQueue(name, (m) => got.push(m.toString()), { sweepMs: 20 });
+  const listener = listenQueue(name, (m) => got.push(m.toString()));
   try {
     await new Promise((r) => setTimeout(r, 30));
     let i = 0;
@@ -192,13 +192,13 @@ test('regression: a queue filled to the brim right after a drain is still read (
   }
 });
 
-test('a listener follows a queue that was removed and made again (reopenAfterMs)', async () => {
+test('a listener follows a queue that was removed and made again (checkEveryMs)', async () => {
   const name = fresh();
   const size = { maxMessages: SIZE.maxMessages, messageSize: 64 };
   ensureQueue({ name, size, mode: 0o600 }, limits);
   const got: string[] = [];
   const errors: string[] = [];
-  const listener = listenQueue(name, (m) => got.push(m.toString()), { sweepMs: 20, reopenAfterMs: 200, onError: (e) => errors.push(String(e)) });
+  const listener = listenQueue(name, (m) => got.push(m.toString()), { checkEveryMs: 100, onError: (e) => errors.push(String(e)) });
   try {
     unlinkQueue(name);
     ensureQueue({ name, size, mode: 0o600 }, limits);
