@@ -10,7 +10,7 @@ import { describeError } from '../shared/errors.ts';
 import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
-import { systemdNotifier, type Notifier } from '../shared/systemd/notify.ts';
+import { inactiveNotifier, systemdNotifier, type Notifier } from '../shared/systemd/notify.ts';
 import { checkChoice, decodeChoice } from './choice.ts';
 import { BurstLog } from './burst-log.ts';
 import type { ChoiceOutput } from './choice-output.ts';
@@ -71,7 +71,7 @@ export class Bridge {
 
   constructor(
     private readonly opts: ServeOptions,
-    private readonly notifier: Notifier = systemdNotifier({}),
+    private readonly notifier: Notifier = inactiveNotifier,
   ) {}
 
   status(): object {

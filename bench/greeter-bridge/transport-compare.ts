@@ -170,6 +170,8 @@ interface Idler {
   label: string;
   child: ChildProcess;
   before?: Usage;
+  /** How it ended, when it ended before the measurement did (the addon's crash at start). */
+  died?: string;
 }
 const idlers: Idler[] = [];
 const waitForLine = (child: ChildProcess, re: RegExp): Promise<void> =>
@@ -192,7 +194,9 @@ for (const [i, { tree, bundle }] of bundles.entries()) {
     unlinkQueue(`${queue}-choice`);
   });
   await waitForLine(child, /serving /);
-  idlers.push({ label: `${tree.label}: serve, idle`, child });
+  const idler: Idler = { label: `${tree.label}: serve, idle`, child };
+  child.once('exit', (code, signal) => (idler.died ??= signal ? `killed by ${signal}` : `exited ${code}`));
+  idlers.push(idler);
 }
 {
   const child = spawn(process.execPath, [...nodeFlags, '-e', "require('net').createServer().listen(0, '127.0.0.1'); console.error('serving ')"], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -203,12 +207,15 @@ for (const [i, { tree, bundle }] of bundles.entries()) {
 stage(`idling ${IDLE_S} s`);
 // The first poll, start-up compilation and V8's memory reducer (delayed GC tasks ~8 s after the last GC) settle.
 await new Promise((r) => setTimeout(r, 15_000));
-for (const i of idlers) i.before = usage(i.child.pid!);
+const alive = (i: Idler): boolean => i.died === undefined;
+for (const i of idlers.filter(alive)) i.before = usage(i.child.pid!);
 await new Promise((r) => setTimeout(r, IDLE_S * 1000));
 const idle = idlers.map((i) => {
+  if (!alive(i) || !i.before) return { label: `${i.label} (${i.died ?? 'died'} before the end)`, cpuMs: NaN, switches: NaN, main: NaN };
   const after = usage(i.child.pid!);
-  return { label: i.label, cpuMs: after.cpuMs - i.before!.cpuMs, switches: after.switches - i.before!.switches, main: after.mainSwitches - i.before!.mainSwitches };
+  return { label: i.label, cpuMs: after.cpuMs - i.before.cpuMs, switches: after.switches - i.before.switches, main: after.mainSwitches - i.before.mainSwitches };
 });
+for (const i of idlers) i.died ??= 'stopped';
 for (const i of idlers) i.child.kill('SIGTERM');
 console.log(`2. idle over ${IDLE_S} s (unit's flags ${nodeFlags.join(' ')}): CPU ms, context switches all threads, main thread (= event-loop wake-ups)`);
 for (const i of idle) console.log(`   ${i.label.padEnd(58)} ${f1(i.cpuMs).padStart(7)} ${String(i.switches).padStart(7)} ${String(i.main).padStart(7)}`);

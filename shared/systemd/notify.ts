@@ -54,14 +54,18 @@ function oneLine(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 512);
 }
 
-export function systemdNotifier(env: NodeJS.ProcessEnv = process.env): Notifier {
-  if (!env.NOTIFY_SOCKET) return inactive;
+/**
+ * The notifier for this process. libsystemd reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
+ * from the process environment itself, so there is no other environment to pass.
+ */
+export function systemdNotifier(): Notifier {
+  if (!process.env.NOTIFY_SOCKET) return inactiveNotifier;
   let lib: Libsystemd;
   try {
     lib = loadLibsystemd();
   } catch (err) {
     logWarning(`NOTIFY_SOCKET is set but libsystemd.so.0 did not load (${(err as Error).message}): systemd will not hear that this service is ready`);
-    return inactive;
+    return inactiveNotifier;
   }
   let warned = false;
   const send = (state: string): void => {
@@ -96,7 +100,8 @@ export function systemdNotifier(env: NodeJS.ProcessEnv = process.env): Notifier 
   };
 }
 
-const inactive: Notifier = {
+/** The notifier of a process systemd does not listen to (and of in-process tests). */
+export const inactiveNotifier: Notifier = {
   active: false,
   watchdogMs: undefined,
   ready: () => undefined,
