@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles each command in bin/ into one file under dist/bin/ (esbuild). One file loads in a single
 // read and skips module resolution: get_hosts runs at every greeter start on weak thin clients, and
-// fast-xml-parser's ESM build alone costs ~60 ms to import unbundled. Native addons stay external.
+// fast-xml-parser's ESM build alone costs ~60 ms to import unbundled. The native module (koffi) stays external.
 //
 // Hook commands (HOOK_COMMANDS: what LDM runs inside the thin client's chroot) are also bundled as
 // CommonJS for the Node the chroot has, 8.10 (Ubuntu 18.04) to 24: syntax lowered to Node 8, the
@@ -22,7 +22,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 
 /** Native addons left out of the bundles: installed beside them in node_modules (packaging/native.ts). */
-export const EXTERNAL_PACKAGES = ['posix-mq', 'koffi'];
+export const EXTERNAL_PACKAGES = ['koffi'];
 
 /**
  * Commands that run in the thin client's chroot on its own Node, each bundled as dist/bin/NAME.cjs

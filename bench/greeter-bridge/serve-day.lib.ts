@@ -29,6 +29,8 @@ export interface DayRun {
   samples: DaySample[];
   /** Lines serve logged at <3>. */
   errors: string[];
+  /** The signal that killed serve before the day was over (the posix-mq addon's crashes). */
+  signal?: string;
 }
 
 /**
@@ -53,12 +55,18 @@ export async function simulateDay(opts: { bundleDir: string; nodePath: string; n
   process.on('exit', kill);
   let log = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const closed = new Promise((r) => child.once('close', r));
+  let signal: string | undefined;
   const rssMb = (): number => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'latin1'))?.[1]) / 1024;
   const samples: DaySample[] = [];
   const started = Date.now();
   try {
     for (;;) {
       await new Promise((r) => setTimeout(r, 500));
+      if (child.signalCode !== null) {
+        signal = child.signalCode;
+        break;
+      }
       if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}:\n${log}`);
       const overtime = Date.now() - started > opts.limitMs;
       if (overtime && samples.length === 0) throw new Error(`serve never answered status:\n${log}`);
@@ -68,25 +76,31 @@ export async function simulateDay(opts: { bundleDir: string; nodePath: string; n
         continue;
       }
       const polls = Number(status.polls);
-      samples.push({ polls, rss: rssMb(), heap: Number(status.heapUsedBytes) / 1048576, seconds: (Date.now() - started) / 1000 });
+      let rss: number;
+      try {
+        rss = rssMb();
+      } catch {
+        continue; // ended since it answered: the next turn sees how
+      }
+      samples.push({ polls, rss, heap: Number(status.heapUsedBytes) / 1048576, seconds: (Date.now() - started) / 1000 });
       if (polls >= DAY_OF_POLLS || overtime) break;
     }
   } finally {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await new Promise((r) => child.once('close', r));
+      await closed;
       clearTimeout(killer);
     }
     process.off('exit', kill);
     kill();
   }
-  return { samples, errors: log.split('\n').filter((l) => l.startsWith('<3>')) };
+  return { samples, errors: log.split('\n').filter((l) => l.startsWith('<3>') || /free\(\)|corruption|Assertion/.test(l)), signal };
 }
 
 /** Start (first sample), peak and growth from a quarter of the day to its end, in MB. */
 export function daySummary(run: DayRun): { start: number; peak: number; end: number; growth: number; polls: number } {
-  const s = run.samples;
+  const s = run.samples.length ? run.samples : [{ polls: 0, rss: NaN, heap: NaN, seconds: 0 }];
   const last = s.at(-1)!;
   const early = s.find((x) => x.polls >= last.polls / 4) ?? s[0]!;
   return { start: s[0]!.rss, peak: Math.max(...s.map((x) => x.rss)), end: last.rss, growth: last.rss - early.rss, polls: last.polls };

@@ -32,5 +32,6 @@ const step = Math.max(1, Math.floor(run.samples.length / 10));
 for (const s of run.samples.filter((_, i) => i % step === 0 || i === run.samples.length - 1)) console.log(`${String(s.polls).padStart(6)} ${s.rss.toFixed(1).padStart(8)} ${s.heap.toFixed(1).padStart(11)}`);
 console.log(`start ${sum.start.toFixed(1)} MB, peak ${sum.peak.toFixed(1)} MB; growth over the last three quarters: ${sum.growth.toFixed(1)} MB`);
 console.log(`target < 50 MB: ${sum.peak < 50 ? 'met' : 'NOT met'}; ${sum.polls >= DAY_OF_POLLS ? 'a full day simulated' : `only ${sum.polls} polls within the time bound`}`);
+if (run.signal) console.log(`serve was killed by ${run.signal}`);
 if (run.errors.length) console.log(`errors logged by serve:\n${run.errors.slice(0, 5).join('\n')}`);
 process.exit(0);

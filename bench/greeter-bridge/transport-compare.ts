@@ -227,7 +227,7 @@ for (let run = 0; run < RUNS; run++) {
     stage(`simulating a day (${tree.label}, run ${run + 1})`);
     const r = await simulateDay({ bundleDir: bundle.dir, nodePath: join(tree.root, 'node_modules'), nodeFlags, servers, limitMs: 50_000, tag: `${run}-${i}` });
     const s = daySummary(r);
-    console.log(`   ${tree.label.padEnd(58)} ${f1(s.start).padStart(6)} ${f1(s.peak).padStart(6)} ${f1(s.end).padStart(6)} ${(s.growth >= 0 ? '+' : '') + f1(s.growth)} ${s.polls}${r.errors.length ? ` (${r.errors.length} error lines)` : ''}`);
+    console.log(`   ${tree.label.padEnd(58)} ${f1(s.start).padStart(6)} ${f1(s.peak).padStart(6)} ${f1(s.end).padStart(6)} ${(s.growth >= 0 ? '+' : '') + f1(s.growth)} ${s.polls}${r.signal ? ` KILLED BY ${r.signal}` : ''}${r.errors.length ? ` (${r.errors.length} error lines: ${r.errors[0]})` : ''}`);
   }
 }
 await stopFleet();
