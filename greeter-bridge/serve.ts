@@ -63,6 +63,8 @@ export class Bridge {
   private inFlight: Promise<void> | undefined;
   private stopping = false;
   private readonly rejections = new BurstLog();
+  /** Queue failures that repeat every poll (a kernel limit, a queue that cannot be made again): the first line of every 10 s, then a count. */
+  private readonly queueProblems = new BurstLog(1, 10_000, Date.now, 'err');
   private readonly throttled = new ThrottledLog();
   private readonly startedAt = Date.now();
   private resolveFirstPublish!: () => void;
@@ -102,6 +104,7 @@ export class Bridge {
     this.listener?.close();
     this.throttled.flush();
     this.rejections.flush();
+    this.queueProblems.flush();
     if (this.opts.removeQueues) {
       for (const { name } of [this.opts.snapshotQueue, this.opts.choiceQueue]) {
         try {
@@ -137,7 +140,7 @@ export class Bridge {
       ensureQueue(spec, this.opts.limits);
       logWarning(`queue ${spec.name} disappeared: created it again`);
     } catch (err) {
-      return this.throttled.count('err', `queue ${spec.name} disappeared and cannot be created again: ${describeError(err)}`);
+      return this.queueProblems.warn(`queue ${spec.name} disappeared and cannot be created again: ${describeError(err)}`, `queue ${spec.name} still missing`);
     }
     this.listener.check();
   }
@@ -194,7 +197,7 @@ export class Bridge {
       this.resolveFirstPublish();
     } catch (err) {
       this.counters.publishErrors++;
-      logError(`publishing snapshot ${this.latest.seq} failed: ${describeError(err)}`);
+      this.queueProblems.warn(`publishing snapshot ${this.latest.seq} failed: ${describeError(err)}`, 'snapshot publishes failed');
     }
   }
 
