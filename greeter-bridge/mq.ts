@@ -29,7 +29,7 @@ function queueError(errno: string, queue: string, what: string): Error {
       return new QueueNotFoundError(queue);
     case 'EACCES':
     case 'EPERM':
-      return new QueueAccessError(queue, `${what}: permission denied (${errno}): the queue belongs to another user or group, or its mode does not allow it`);
+      return new QueueAccessError(queue, `${what}: permission denied (${errno}): the queue belongs to another user or group, or its mode does not allow it`, errno);
     case 'ENAMETOOLONG':
       return new QueueNameError(queue, 'is too long for the kernel');
     case 'ENOSYS':

@@ -34,6 +34,25 @@ test('queue names: leading slash added, anything mq_open refuses is a coded erro
   }
 });
 
+test('errors carry the kernel errno: EEXIST, ENOENT, EMSGSIZE; full and empty are answers (EAGAIN), not errors', () => {
+  const name = fresh();
+  const q = MessageQueue.create(name, { maxMessages: 2, messageSize: 64 }, 0o600, limits);
+  try {
+    assert.throws(() => MessageQueue.create(name, { maxMessages: 2, messageSize: 64 }, 0o600, limits), (e: { code: string; errno: string }) => e.code === 'ERR_MQ_IO' && e.errno === 'EEXIST');
+    assert.throws(() => MessageQueue.open(`${name}-none`), (e: { code: string }) => e.code === 'ERR_MQ_NOT_FOUND');
+    assert.throws(() => q.send(Buffer.alloc(65)), (e: { errno: string; message: string }) => e.errno === 'EMSGSIZE' && /send failed: EMSGSIZE/.test(e.message));
+    assert.is(q.receive(Buffer.alloc(64)), undefined, 'empty: EAGAIN is "nothing waits"');
+    assert.ok(q.send(Buffer.from('a')) && q.send(Buffer.from('b')));
+    assert.is(q.send(Buffer.from('c')), false, 'full: EAGAIN is "not sent"');
+    assert.throws(() => q.receive(Buffer.alloc(10)), (e: { errno: string }) => e.errno === 'EMSGSIZE', 'a buffer shorter than the message size');
+    assert.is(q.length, 2);
+  } finally {
+    q.close();
+  }
+  q.close(); // twice is fine
+  assert.throws(() => q.send(Buffer.from('x')), (e: { errno: string }) => e.errno === 'EBADF', 'a closed queue never touches a reused descriptor');
+});
+
 test('created with exactly mode 0600, or 0660 and the group, whatever the umask', () => {
   const a = fresh();
   const old = process.umask(0o077);
@@ -175,8 +194,8 @@ test('regression: a queue filled to the brim right after a drain is still read (
   let filled = false;
   const listener = listenQueue(name, (m) => {
     got.push(m.toString());
-    // After its callback the addon polls for "writable" only: fill the queue before that poll runs,
-    // and without the sweep no message is ever reported again.
+    // After its callback the addon polled for "writable" only: a queue filled before that poll ran
+    // was never reported again. Kernel readiness (level-triggered "readable") has no such window.
     if (!filled) {
       filled = true;
       setImmediate(() => {
