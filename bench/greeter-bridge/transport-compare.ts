@@ -17,11 +17,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSnapshot, type Snapshot } from '../../greeter-bridge/format.ts';
 import { readKernelLimits } from '../../greeter-bridge/limits.ts';
 import { unlinkQueue } from '../../greeter-bridge/mq.ts';
 import { BUSY, IDLE, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';
 import { percentile, ROOT, watchdog } from './bundle.lib.ts';
+import { compileReceiver, payload, framed, receiver as spawnReceiver } from './receiver.lib.ts';
 import { daySummary, simulateDay, unitNodeFlags } from './serve-day.lib.ts';
 
 const BASELINE = process.env.GB_BASELINE_TREE;
@@ -60,33 +60,12 @@ process.on('exit', () => {
 
 // ---- 1. latency ----------------------------------------------------------------------------------
 stage('compiling the receiver');
-const receiverBin = join(dir, 'receiver');
-execFileSync('gcc', ['-O2', '-o', receiverBin, join(ROOT, 'bench/greeter-bridge/receiver.c'), '-lrt']);
+const receiverBin = compileReceiver(dir);
 
-const snapshot: Snapshot = {
-  epoch: '0badcafe', seq: 1, time: Math.floor(Date.now() / 1000),
-  servers: Array.from({ length: 30 }, (_, i) => ({
-    server: `app${i}.school.example`, status: 'Idle' as const, recommended: i === 0, rating: 90, loadPerCpu: 0.25, users: 12, rttMs: 0.4,
-  })),
-};
-const payload = encodeSnapshot(snapshot, 8192, 10)[0]!;
-const framed = (): Buffer => Buffer.concat([Buffer.from(`T ${process.hrtime.bigint()} ${payload.length}\n`), payload]);
-
-function receiver(args: string[], stdio: Array<'pipe' | 'ignore' | 'inherit'>): { child: ChildProcess; next(): Promise<number> } {
-  const child = spawn(receiverBin, args, { stdio });
-  cleanups.push(() => child.kill('SIGKILL'));
-  const waiting: Array<(ns: number) => void> = [];
-  let pending = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    pending += d;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) !== -1) {
-      const ns = Number(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-      waiting.shift()?.(ns);
-    }
-  });
-  return { child, next: () => new Promise((resolve) => waiting.push(resolve)) };
+function receiver(args: string[], stdio: Array<'pipe' | 'ignore' | 'inherit'>): ReturnType<typeof spawnReceiver> {
+  const r = spawnReceiver(receiverBin, args, stdio);
+  cleanups.push(() => r.child.kill('SIGKILL'));
+  return r;
 }
 
 interface Path {
