@@ -157,7 +157,8 @@ export class MessageQueue {
   resumeActivity(): void {
     if (this.polling || this.listeners.length === 0) return;
     const fd = this.fd();
-    const onPoll = (): void => {
+    const onPoll = (status: number): void => {
+      if (status < 0) this.polling = false; // libuv stopped the handle (an error on the descriptor)
       for (const l of [...this.listeners]) if (this.descriptor >= 0) l();
     };
     if (this.poll) {
