@@ -10,6 +10,7 @@ import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { listenFds } from '../shared/listen-fds.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
+import { systemdNotifier } from '../shared/systemd/notify.ts';
 import { readConfigFile } from './config-file.ts';
 import { newCounters } from './counters.ts';
 import { buildAdvertisement, renderDocuments, wireHostname, type Documents } from './document.ts';
@@ -188,13 +189,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   process.on('SIGHUP', onHup).on('SIGUSR1', onUsr1);
   const stop = stopSignal();
+  const notifier = systemdNotifier();
   // Announced only now: whoever waits for this line may signal us at once, and a SIGTERM that came
   // before the handlers would kill the daemon without draining.
   logInfo(
     `ltsp-server-advertise ${process.pid} listening on ${listeners.describe}; ${describeSettings()}; procfs ${opts.procfs}, utmp ${opts.utmp}` +
       (filter ? `; answering only ${filter.allowed.join(' ') || '(no subnet yet)'}` : ''),
   );
+  // Type=notify: the first document is rendered and the sockets answer.
+  notifier.ready(`answering on ${listeners.describe}; ${describeSettings()}`);
   const signal = await stop.received;
+  notifier.stopping(`${signal}: finishing ${tcp.open.size} open TCP connection(s)`);
   process.off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
   sampler.stop();
   clearInterval(summaryTimer);

@@ -11,7 +11,7 @@ import { logError, logWarning } from '../shared/log.ts';
 import { NoServersError } from '../balance/errors.ts';
 import { fallbackHosts, gatherDecision } from '../balance/gather.ts';
 import { explanation, formatExplanation, type ExplainContext } from './explain.ts';
-import { hostList } from './host-list.ts';
+import { BOOT_SERVER_NAME, hostList } from './host-list.ts';
 import { localIdentity, normalizeMac } from '../ltsp/identity.ts';
 import { seededRandom } from '../balance/decide/random.ts';
 import { parseServerList, type ServerAddress } from '../balance/servers.ts';
@@ -53,7 +53,8 @@ export async function runGetHosts(args: GetHostsArgs, io: GetHostsIo): Promise<n
   if (overrides.algorithm) settings.algorithm = overrides.algorithm;
   if (overrides.timeoutMs) settings.timeoutMs = overrides.timeoutMs;
 
-  const fallback = fallbackHosts(settings);
+  // The boot server, when nothing is configured, as LTSP names it (see host-list.ts).
+  const fallback = settings.servers.length > 0 ? fallbackHosts(settings) : fallbackHosts(settings).map(() => BOOT_SERVER_NAME);
   try {
     // Always seeded, and the seed is in --json: `get_hosts --replay` then reproduces this decision exactly.
     const seed = overrides.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
@@ -64,7 +65,7 @@ export async function runGetHosts(args: GetHostsArgs, io: GetHostsIo): Promise<n
       startedAt: started,
       onCacheRejected: (err) => logWarning(`survey cache not used: ${err.message}`),
     });
-    const hosts = hostList(decision, settings.xdmcp);
+    const hosts = hostList(decision, settings);
     const ctx: ExplainContext = { source, deadlineMs: settings.timeoutMs, elapsedMs: performance.now() - started, client: mac ?? identity.hostname, hosts, warnings: warningLines, seed, settings, loadBalancer };
     // One line: a file of --json lines is what --replay reads.
     if (args.json) io.write(`${JSON.stringify(explanation(decision, ctx))}\n`);

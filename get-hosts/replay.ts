@@ -155,7 +155,7 @@ export function replayLine(text: string): Json {
     if (isObject(doc.loadBalancer.error)) loadBalancer.error = { code: String(doc.loadBalancer.error.code).slice(0, 64), message: String(doc.loadBalancer.error.message).slice(0, 512) };
   }
   const decision = decide(reports, settings, { mac, random: seededRandom(seed), loadBalancer });
-  const hosts = hostList(decision, settings.xdmcp);
+  const hosts = hostList(decision, settings);
   return { chosen: hosts[0], hosts, algorithm: decision.algorithm, reason: decision.reason };
 }
 

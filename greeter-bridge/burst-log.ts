@@ -3,7 +3,7 @@
  * gets its own line with its reason, and only counts the rest (ThrottledLog): a flood from a hostile
  * one cannot flood the journal.
  */
-import { logWarning, ThrottledLog } from '../shared/log.ts';
+import { log, ThrottledLog, type Priority } from '../shared/log.ts';
 
 export class BurstLog {
   private budget: number;
@@ -14,6 +14,7 @@ export class BurstLog {
     private readonly burst = 10,
     private readonly windowMs = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly priority: Priority = 'warning',
   ) {
     this.budget = burst;
     this.windowStart = now();
@@ -26,8 +27,8 @@ export class BurstLog {
       this.budget = this.burst;
       this.windowStart = this.now();
     }
-    if (this.budget-- > 0) logWarning(message);
-    else this.throttled.count('warning', summary);
+    if (this.budget-- > 0) log(this.priority, message);
+    else this.throttled.count(this.priority, summary);
   }
 
   flush(): void {

@@ -3,11 +3,12 @@
  * (maybe crashed) bridge is reused when it can be: a greeter that already has it open keeps
  * working across a bridge restart. Its stale messages are thrown away and its mode and group set
  * again. It is recreated only when it cannot serve: a different size (fixed at creation), or another
- * owner (someone squatting the name to read snapshots or inject choices).
+ * owner (someone squatting the name to read snapshots or inject choices), or a mode that does not
+ * even let the bridge open it (a squatter's 0600 queue: the bridge runs without CAP_DAC_OVERRIDE).
  */
-import { QueueNotFoundError } from './errors.ts';
+import { QueueAccessError, QueueNotFoundError } from './errors.ts';
 import { checkQueueSize, type KernelLimits, type QueueSize } from './limits.ts';
-import { MessageQueue } from './mq.ts';
+import { MessageQueue, unlinkQueue } from './mq.ts';
 
 export interface QueueSpec {
   name: string;
@@ -31,6 +32,12 @@ export function ensureQueue(spec: QueueSpec, limits: KernelLimits): EnsureResult
   try {
     existing = MessageQueue.open(spec.name);
   } catch (err) {
+    if (err instanceof QueueAccessError) {
+      // Not ours to open, so not ours at all: removing it needs CAP_FOWNER (the queue directory is sticky).
+      unlinkQueue(spec.name);
+      createQueue(spec, limits);
+      return { outcome: 'recreated', discarded: 0, reason: 'its mode does not let this bridge open it' };
+    }
     if (!(err instanceof QueueNotFoundError)) throw err;
   }
   if (!existing) {

@@ -1,7 +1,7 @@
 /**
- * Every way the bridge can fail, each with a stable code (README "Error codes"). The posix-mq addon
- * throws `new Error(strerror(errno))` with no code; mq.ts turns that into one of the queue errors
- * here, naming the queue and, when the kernel refused for a limit, the limit to raise.
+ * Every way the bridge can fail, each with a stable code (README "Error codes"). mq.ts turns the
+ * errno of a failed mq_* call into one of the queue errors here, naming the queue and, when the
+ * kernel refused for a limit, the limit to raise.
  */
 import { BalanceError } from '../shared/errors.ts';
 import { EXIT } from '../shared/exit-codes.ts';
@@ -26,13 +26,14 @@ export class QueueLimitError extends BalanceError {
 
 /** EACCES/EPERM: the queue exists with an owner or mode this user may not use. */
 export class QueueAccessError extends BalanceError {
-  constructor(readonly queue: string, message: string) {
+  constructor(readonly queue: string, message: string, readonly errno?: string) {
     super('ERR_MQ_ACCESS', `queue ${queue}: ${message}`);
   }
 }
 
 /** ENOENT: the queue does not exist (the bridge creates both; is `serve` running?). */
 export class QueueNotFoundError extends BalanceError {
+  readonly errno = 'ENOENT';
   constructor(readonly queue: string) {
     super('ERR_MQ_NOT_FOUND', `queue ${queue} does not exist: is "ltsp-greeter-bridge serve" running with the same queue names?`);
   }

@@ -1,23 +1,18 @@
 /**
- * The one place that touches the posix-mq addon. It gives coded errors instead of bare strerror
- * text, and works around what the addon does wrong, each measured on this machine:
+ * POSIX message queues for the bridge and its TypeScript greeters: libc's mq_* through koffi
+ * (mq-libc.ts), with coded errors carrying the real errno, and readiness from the kernel. On Linux
+ * a queue descriptor is a file descriptor that poll(2) reports readable while the queue holds a
+ * message, so a listener is a libuv poll handle on it (koffi's uv_poll_t wrapper): the event loop
+ * wakes when a message arrives and at no other time. No timer, no sweep, no signal.
  *
- * 1. While a queue is open, the addon polls its descriptor for readable and writable and re-arms
- *    whichever did not fire. With a message sitting unread in a non-full queue it spins at 100% CPU
- *    (144,000 'drain' events a second, measured).
- * 2. Its 'messages' event is lost in two races: a message that arrives between open and the first
- *    poll callback is never reported (and the poll loop spins); a queue that fills to the brim
- *    between a drain and the next poll leaves the reader waiting for "writable" forever.
- * 3. close() frees the poll handle in a libuv close callback that dereferences the addon object:
- *    the object is kept reachable until that callback has run, or a GC in between is a use after free.
- * 4. Every open leaks about 170 bytes of native memory (300,000 open/close cycles: RSS +50 MB with
- *    a flat JS heap), so nothing opens a queue in a tight loop.
- *
- * So writers open, work and close in one synchronous call (no poll callback can run in between),
- * and readers keep one descriptor, read on every event and sweep on a timer (transport.ts).
+ * What replaced the posix-mq addon and why (README "Why not posix-mq"): it spun at 100% CPU with a
+ * message unread, lost notifications, and freed its poll handle after the garbage collector had
+ * deleted its object. Here: only "readable" is ever polled (level-triggered, and every listener
+ * drains to empty, so no spin); a poll handle is kept reachable from a module-level set until it
+ * is closed, and is always closed (uv_poll_stop + uv_close, which frees only libuv's own memory)
+ * before the descriptor is: the callback can never run on a collected object or a reused fd.
  */
-import { fchmodSync, fchownSync, fstatSync, readdirSync, readlinkSync, statfsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { constants as fsConstants, fchmodSync, fchownSync, fstatSync } from 'node:fs';
 import {
   QueueAccessError,
   QueueIoError,
@@ -26,70 +21,21 @@ import {
   QueueUnsupportedError,
 } from './errors.ts';
 import { explainRefusal, type KernelLimits, type QueueSize } from './limits.ts';
+import { call, loadLibc, type KoffiPoll, type MqAttr } from './mq-libc.ts';
 
-interface Addon {
-  open(config: { name: string; create?: boolean; exclusive?: boolean; mode?: number; maxmsgs?: number; msgsize?: number }): void;
-  close(): void;
-  unlink(): void;
-  push(data: Buffer, priority?: number): boolean;
-  shift(buf: Buffer): number | false;
-  readonly msgsize: number;
-  readonly maxmsgs: number;
-  readonly curmsgs: number;
-  on(event: 'messages' | 'drain', listener: () => void): void;
-}
-type AddonClass = new () => Addon;
-
-let addonClass: AddonClass | undefined;
-function newAddon(): Addon {
-  if (!addonClass) {
-    try {
-      // Loaded on first use: `watch --help` and the format code need no native addon.
-      addonClass = createRequire(import.meta.url)('posix-mq') as AddonClass;
-    } catch (err) {
-      throw new QueueUnsupportedError(`the posix-mq addon did not load: ${(err as Error).message}`, err);
-    }
-  }
-  return new addonClass();
-}
-
-/** The addon's error texts (glibc strerror) back to errno names, for the errors mq_* can give. */
-const ERRNO_BY_TEXT: Record<string, string> = {
-  'Permission denied': 'EACCES',
-  'Operation not permitted': 'EPERM',
-  'File exists': 'EEXIST',
-  'Invalid argument': 'EINVAL',
-  'Too many open files': 'EMFILE',
-  'Too many open files in system': 'ENFILE',
-  'File name too long': 'ENAMETOOLONG',
-  'No such file or directory': 'ENOENT',
-  'Cannot allocate memory': 'ENOMEM',
-  'No space left on device': 'ENOSPC',
-  'Bad file descriptor': 'EBADF',
-  'Message too long': 'EMSGSIZE',
-  'Function not implemented': 'ENOSYS',
-  'Interrupted system call': 'EINTR',
-};
-
-function errnoOf(err: unknown): string {
-  return (err instanceof Error && ERRNO_BY_TEXT[err.message]) || 'EIO';
-}
-
-function queueError(err: unknown, queue: string, what: string): Error {
-  if (err instanceof TypeError) return err; // the addon's argument checks: a bug here, not a runtime failure
-  const errno = errnoOf(err);
+function queueError(errno: string, queue: string, what: string): Error {
   switch (errno) {
     case 'ENOENT':
       return new QueueNotFoundError(queue);
     case 'EACCES':
     case 'EPERM':
-      return new QueueAccessError(queue, `${what}: permission denied (${errno}): the queue belongs to another user or group, or its mode does not allow it`);
+      return new QueueAccessError(queue, `${what}: permission denied (${errno}): the queue belongs to another user or group, or its mode does not allow it`, errno);
     case 'ENAMETOOLONG':
       return new QueueNameError(queue, 'is too long for the kernel');
     case 'ENOSYS':
-      return new QueueUnsupportedError(`queue ${queue}: this kernel has no POSIX message queues (CONFIG_POSIX_MQUEUE)`, err);
+      return new QueueUnsupportedError(`queue ${queue}: this kernel has no POSIX message queues (CONFIG_POSIX_MQUEUE)`);
     default:
-      return new QueueIoError(queue, errno, what, err);
+      return new QueueIoError(queue, errno, what);
   }
 }
 
@@ -104,66 +50,84 @@ export function queueName(name: string): string {
   return full;
 }
 
-/** Keeps a closed addon object alive past libuv's close callback (point 3 above). */
-function retire(mq: Addon): void {
-  setImmediate(() => setImmediate(() => void mq));
-}
+/** O_RDWR | O_NONBLOCK: every call returns at once (EAGAIN when full or empty), never blocks the loop. */
+const OPEN_FLAGS = fsConstants.O_RDWR | fsConstants.O_NONBLOCK;
+const CREATE_FLAGS = OPEN_FLAGS | fsConstants.O_CREAT | fsConstants.O_EXCL;
 
-const MQUEUE_MAGIC = 0x19800202;
+/** Poll handles in use: reachable from here until closed, so the GC never finalizes a live one. */
+const activePolls = new Set<KoffiPoll>();
 
-/** One open queue descriptor. Not kept open across event-loop turns unless it is listening. */
+/** One open queue descriptor (non-blocking). Close it: descriptors are not garbage collected. */
 export class MessageQueue {
-  private closed = false;
+  private descriptor: number;
+  private poll: KoffiPoll | undefined;
+  private polling = false;
+  private readonly listeners: Array<() => void> = [];
+
   private constructor(
     readonly name: string,
-    private readonly mq: Addon,
+    fd: number,
     readonly size: QueueSize,
-  ) {}
+  ) {
+    this.descriptor = fd;
+  }
+
+  private static fromDescriptor(name: string, fd: number): MessageQueue {
+    const attr: Partial<MqAttr> = {};
+    const r = call(() => loadLibc().getattr(fd, attr));
+    if (r.errno) {
+      call(() => loadLibc().close(fd), false);
+      throw queueError(r.errno, name, 'reading its attributes');
+    }
+    return new MessageQueue(name, fd, { maxMessages: Number(attr.mq_maxmsg), messageSize: Number(attr.mq_msgsize) });
+  }
 
   /** Opens an existing queue (read and write, non-blocking). */
   static open(name: string): MessageQueue {
-    const mq = newAddon();
-    try {
-      mq.open({ name });
-    } catch (err) {
-      throw queueError(err, name, 'open');
-    }
-    return new MessageQueue(name, mq, { maxMessages: mq.maxmsgs, messageSize: mq.msgsize });
+    const libc = loadLibc();
+    const r = call(() => libc.open(name, OPEN_FLAGS));
+    if (r.errno) throw queueError(r.errno, name, 'open');
+    return MessageQueue.fromDescriptor(name, r.value);
   }
 
   /** Creates a queue that must not exist yet; a refusal for a kernel limit names the limit. */
   static create(name: string, size: QueueSize, mode: number, limits: KernelLimits): MessageQueue {
-    const mq = newAddon();
-    try {
-      mq.open({ name, create: true, exclusive: true, mode, maxmsgs: size.maxMessages, msgsize: size.messageSize });
-    } catch (err) {
-      throw explainRefusal(name, errnoOf(err), size, limits) ?? queueError(err, name, 'create');
-    }
-    return new MessageQueue(name, mq, { maxMessages: mq.maxmsgs, messageSize: mq.msgsize });
+    const libc = loadLibc();
+    const r = call(() => libc.open(name, CREATE_FLAGS, mode, { maxmsg: size.maxMessages, msgsize: size.messageSize }));
+    if (r.errno) throw explainRefusal(name, r.errno, size, limits) ?? queueError(r.errno, name, 'create');
+    return MessageQueue.fromDescriptor(name, r.value);
+  }
+
+  /** The descriptor, or EBADF once closed: a closed number may already name someone else's file. */
+  fd(): number {
+    if (this.descriptor < 0) throw new QueueIoError(this.name, 'EBADF', 'using it after close');
+    return this.descriptor;
   }
 
   get length(): number {
-    return this.mq.curmsgs;
+    const attr: Partial<MqAttr> = {};
+    const fd = this.fd();
+    const r = call(() => loadLibc().getattr(fd, attr));
+    if (r.errno) throw queueError(r.errno, this.name, 'reading its length');
+    return Number(attr.mq_curmsgs);
   }
 
-  /** False when the queue is full (never blocks). */
+  /** False when the queue is full (never blocks). A message longer than messageSize is EMSGSIZE. */
   send(message: Buffer): boolean {
-    try {
-      return this.mq.push(message);
-    } catch (err) {
-      throw queueError(err, this.name, 'send');
-    }
+    const fd = this.fd();
+    const r = call(() => loadLibc().send(fd, message));
+    if (r.errno === 'EAGAIN') return false;
+    if (r.errno) throw queueError(r.errno, this.name, 'send');
+    return true;
   }
 
   /** The next message's length in `buf` (which must hold messageSize bytes), or undefined when empty. */
   receive(buf: Buffer): number | undefined {
-    let n: number | false;
-    try {
-      n = this.mq.shift(buf);
-    } catch (err) {
-      throw queueError(err, this.name, 'receive');
-    }
-    return n === false ? undefined : n;
+    const fd = this.fd();
+    const r = call(() => loadLibc().receive(fd, buf));
+    if (r.errno === 'EAGAIN') return undefined;
+    if (r.errno) throw queueError(r.errno, this.name, 'receive');
+    return r.value;
   }
 
   /** Throws away every waiting message; returns how many. */
@@ -175,46 +139,61 @@ export class MessageQueue {
   }
 
   /**
-   * Calls `listener` on the addon's 'messages' and also 'drain' events: 'messages' is lost when a
-   * message arrives between open and the first poll, and the addon then loops emitting 'drain'.
+   * Calls `listener` whenever the queue holds a message (the kernel says readable), from the event
+   * loop. The listener must read the queue empty, or it is called again on the next loop turn.
    */
   onActivity(listener: () => void): void {
-    this.mq.on('messages', listener);
-    this.mq.on('drain', listener);
+    this.listeners.push(listener);
+    this.resumeActivity();
+  }
+
+  /** Stops the calls (a listener that cannot drain the queue would otherwise be called in a loop). */
+  pauseActivity(): void {
+    if (!this.polling) return;
+    this.polling = false;
+    this.poll?.stop();
+  }
+
+  resumeActivity(): void {
+    if (this.polling || this.listeners.length === 0) return;
+    const fd = this.fd();
+    const onPoll = (status: number): void => {
+      if (status < 0) this.polling = false; // libuv stopped the handle (an error on the descriptor)
+      for (const l of [...this.listeners]) if (this.descriptor >= 0) l();
+    };
+    if (this.poll) {
+      this.poll.start({ readable: true }, onPoll);
+    } else {
+      const poll = loadLibc().koffi.node.poll(fd, { readable: true }, onPoll);
+      if (!poll) throw new QueueIoError(this.name, 'EIO', 'watching its descriptor');
+      this.poll = poll;
+      activePolls.add(poll);
+    }
+    this.polling = true;
+  }
+
+  /** True when the queue was removed (mq_unlink) since this descriptor opened it: nobody else can find it. */
+  removed(): boolean {
+    return fstatSync(this.fd()).nlink === 0;
   }
 
   unlink(): void {
-    try {
-      this.mq.unlink();
-    } catch (err) {
-      throw queueError(err, this.name, 'unlink');
-    }
+    unlinkByName(this.name, true);
   }
 
+  /** Stops watching, then closes the descriptor; safe to call twice. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      this.mq.close();
-    } finally {
-      retire(this.mq);
+    if (this.descriptor < 0) return;
+    if (this.poll) {
+      this.poll.close();
+      activePolls.delete(this.poll);
+      this.poll = undefined;
+      this.polling = false;
     }
-  }
-
-  /**
-   * The descriptor behind this queue, found in /proc/self/fd (the addon does not expose it): on
-   * Linux an mqd_t is a file descriptor, so fstat/fchmod/fchown work on it and need no /dev/mqueue.
-   */
-  fd(): number {
-    for (const entry of readdirSync('/proc/self/fd')) {
-      const path = `/proc/self/fd/${entry}`;
-      try {
-        if (readlinkSync(path) === this.name && statfsSync(path).type === MQUEUE_MAGIC) return Number(entry);
-      } catch {
-        // closed between readdir and readlink
-      }
-    }
-    throw new QueueIoError(this.name, 'EBADF', 'finding its descriptor in /proc/self/fd');
+    const fd = this.descriptor;
+    this.descriptor = -1;
+    this.listeners.length = 0;
+    call(() => loadLibc().close(fd), false);
   }
 
   owner(): { uid: number; gid: number; mode: number } {
@@ -234,7 +213,14 @@ export class MessageQueue {
   }
 }
 
-/** Opens `name`, runs `fn`, always closes: the shape every writer uses (point 1 above). */
+function unlinkByName(name: string, mustExist: boolean): boolean {
+  const r = call(() => loadLibc().unlink(name));
+  if (!r.errno) return true;
+  if (r.errno === 'ENOENT' && !mustExist) return false;
+  throw queueError(r.errno, name, 'unlink');
+}
+
+/** Opens `name`, runs `fn`, always closes: the shape every writer uses. */
 export function withQueue<T>(name: string, fn: (q: MessageQueue) => T): T {
   const q = MessageQueue.open(name);
   try {
@@ -246,17 +232,5 @@ export function withQueue<T>(name: string, fn: (q: MessageQueue) => T): T {
 
 /** Removes a queue by name; false when it did not exist. */
 export function unlinkQueue(name: string): boolean {
-  let q: MessageQueue;
-  try {
-    q = MessageQueue.open(name);
-  } catch (err) {
-    if (err instanceof QueueNotFoundError) return false;
-    throw err;
-  }
-  try {
-    q.unlink();
-    return true;
-  } finally {
-    q.close();
-  }
+  return unlinkByName(name, false);
 }

@@ -12,8 +12,8 @@ import type { Snapshot } from './format.ts';
 import { decodePart } from './parse.ts';
 import { listenQueue, sendMessage } from './transport.ts';
 
-/** A bridge publishes every 30 s by default: two minutes of silence means look for a new queue. */
-const REOPEN_AFTER_MS = 120_000;
+/** How often a greeter looks whether the bridge had to make its queue again (removed and recreated). */
+const CHECK_EVERY_MS = 30_000;
 
 export interface SnapshotReceiver {
   readonly assembler: SnapshotAssembler;
@@ -32,7 +32,7 @@ export function receiveSnapshots(queue: string, choiceQueue: string, onSnapshot:
       return;
     }
     if (snap) onSnapshot(snap);
-  }, { reopenAfterMs: REOPEN_AFTER_MS });
+  }, { checkEveryMs: CHECK_EVERY_MS });
   requestRefresh(choiceQueue);
   return {
     assembler,

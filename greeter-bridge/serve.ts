@@ -10,6 +10,7 @@ import { describeError } from '../shared/errors.ts';
 import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { logError, logInfo, logWarning, ThrottledLog } from '../shared/log.ts';
+import { inactiveNotifier, systemdNotifier, type Notifier } from '../shared/systemd/notify.ts';
 import { checkChoice, decodeChoice } from './choice.ts';
 import { BurstLog } from './burst-log.ts';
 import type { ChoiceOutput } from './choice-output.ts';
@@ -41,9 +42,8 @@ export interface ServeOptions {
 }
 
 /**
- * Refresh requests closer together than this are served by one republish: each publish opens the
- * queue, which costs the addon native memory (mq.ts point 4), so a greeter spamming refreshes must
- * not turn into a leak.
+ * Refresh requests closer together than this are served by one republish: a greeter spamming
+ * refreshes must not turn the bridge into a busy loop.
  */
 const REFRESH_COALESCE_MS = 1000;
 
@@ -63,10 +63,18 @@ export class Bridge {
   private inFlight: Promise<void> | undefined;
   private stopping = false;
   private readonly rejections = new BurstLog();
+  /** Queue failures that repeat every poll (a kernel limit, a queue that cannot be made again): the first line of every 10 s, then a count. */
+  private readonly queueProblems = new BurstLog(1, 10_000, Date.now, 'err');
   private readonly throttled = new ThrottledLog();
   private readonly startedAt = Date.now();
+  private resolveFirstPublish!: () => void;
+  /** Resolves once both queues exist and the first snapshot is on the snapshot queue (READY=1). */
+  readonly firstPublish = new Promise<void>((resolve) => (this.resolveFirstPublish = resolve));
 
-  constructor(private readonly opts: ServeOptions) {}
+  constructor(
+    private readonly opts: ServeOptions,
+    private readonly notifier: Notifier = inactiveNotifier,
+  ) {}
 
   status(): object {
     const { snapshotQueue, choiceQueue, intervalMs } = this.opts;
@@ -96,6 +104,7 @@ export class Bridge {
     this.listener?.close();
     this.throttled.flush();
     this.rejections.flush();
+    this.queueProblems.flush();
     if (this.opts.removeQueues) {
       for (const { name } of [this.opts.snapshotQueue, this.opts.choiceQueue]) {
         try {
@@ -110,11 +119,30 @@ export class Bridge {
   private tick(): void {
     if (this.stopping) return;
     const started = Date.now();
+    this.checkChoiceQueue();
     this.inFlight = this.pollOnce().finally(() => {
       this.inFlight = undefined;
       this.counters.lastPollMs = Date.now() - started;
+      this.notifier.keepAlive();
+      this.notifier.status(`${this.counters.servers} servers, snapshot ${this.seq}, ${this.counters.published} published, ${this.counters.choicesAccepted} choices`);
       if (!this.stopping) this.timer = setTimeout(() => this.tick(), Math.max(0, this.opts.intervalMs - (Date.now() - started)));
     });
+  }
+
+  /**
+   * Once per poll (the bridge has no other timer): reads whatever waits on the choice queue and,
+   * when the queue was removed under the bridge, makes it again and listens on the new one.
+   */
+  private checkChoiceQueue(): void {
+    if (!this.listener || this.listener.check() === 'ok') return;
+    const spec = this.opts.choiceQueue;
+    try {
+      ensureQueue(spec, this.opts.limits);
+      logWarning(`queue ${spec.name} disappeared: created it again`);
+    } catch (err) {
+      return this.queueProblems.warn(`queue ${spec.name} disappeared and cannot be created again: ${describeError(err)}`, `queue ${spec.name} still missing`);
+    }
+    this.listener.check();
   }
 
   private async pollOnce(): Promise<void> {
@@ -166,9 +194,10 @@ export class Bridge {
       }
       this.counters.published++;
       this.counters.replacedUnread += result.replaced;
+      this.resolveFirstPublish();
     } catch (err) {
       this.counters.publishErrors++;
-      logError(`publishing snapshot ${this.latest.seq} failed: ${describeError(err)}`);
+      this.queueProblems.warn(`publishing snapshot ${this.latest.seq} failed: ${describeError(err)}`, 'snapshot publishes failed');
     }
   }
 
@@ -216,19 +245,26 @@ function memory(): { rssBytes: number; heapUsedBytes: number; heapTotalBytes: nu
 export async function runServe(opts: ServeOptions): Promise<number> {
   // Handlers first (shared/daemon-lifecycle.ts): a signal while starting stops the bridge, not kills it.
   const stop = stopSignal();
+  const notifier = systemdNotifier();
   try {
-    const bridge = new Bridge(opts);
+    const bridge = new Bridge(opts, notifier);
     const lock = await acquireBridgeLock([opts.snapshotQueue.name, opts.choiceQueue.name], () => bridge.status());
     try {
       bridge.start();
       logInfo(`serving ${opts.snapshotQueue.name} (snapshots) and ${opts.choiceQueue.name} (choices), polling every ${opts.intervalMs / 1000} s`);
+      // Type=notify: systemd starts the greeter only once a snapshot is there to read.
+      let stopping = false;
+      void bridge.firstPublish.then(() => stopping || notifier.ready(`serving ${opts.snapshotQueue.name}, snapshot published`));
       const signal = await stop.received;
+      stopping = true;
+      notifier.stopping(`${signal}: finishing the poll in flight`);
       logInfo(`${signal}: finishing the poll in flight`);
       await bridge.stop();
     } finally {
       await lock.release();
     }
   } finally {
+    notifier.close();
     stop.dispose();
   }
   return EXIT.ok;

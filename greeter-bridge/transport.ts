@@ -1,12 +1,11 @@
 /**
  * Moving messages over the queues the way the bridge needs: the writer publishes "latest snapshot
- * only", never blocks and never keeps the queue open (an unread message in an open queue makes the
- * addon spin); a reader keeps one descriptor and reads on events plus a short sweep (mq.ts has the
- * measured addon defects behind both choices).
+ * only" and never blocks; a reader keeps one descriptor and reads when the kernel says the queue
+ * holds a message (mq.ts), with no timer of its own.
  */
 import { describeError } from '../shared/errors.ts';
 import { logError } from '../shared/log.ts';
-import { QueueIoError } from './errors.ts';
+import { QueueIoError, QueueNotFoundError } from './errors.ts';
 import type { QueueSize } from './limits.ts';
 import { MessageQueue, withQueue } from './mq.ts';
 
@@ -44,28 +43,29 @@ export function sendMessage(name: string, message: Buffer): boolean {
 export interface QueueListener {
   /** The queue's size, read when the listener started. */
   readonly size: QueueSize;
+  /**
+   * Reads whatever waits and makes sure the listener still reads the queue found under its name:
+   * after the queue was removed (and maybe made again) it opens the name anew. Returns 'removed'
+   * when the name has no queue now (the caller may create it and check again), else 'ok'.
+   */
+  check(): 'ok' | 'removed';
   close(): void;
 }
 
 export interface ListenOptions {
-  /** The safety sweep (default 50 ms): bounds the addon's lost-event cases (mq.ts, point 2). */
-  sweepMs?: number;
   /**
-   * Open the queue again after this long without a message (default: never): a reader of a queue
-   * that a restarted bridge had to recreate would otherwise wait on the old, unlinked one forever.
+   * Also run check() this often (default: never). A greeter-side reader uses it to follow a bridge
+   * that had to recreate its queue; the bridge calls check() on its own poll timer instead.
    */
-  reopenAfterMs?: number;
+  checkEveryMs?: number;
   onError?: (err: unknown) => void;
 }
 
-const DEFAULT_SWEEP_MS = 50;
-
 /**
- * Calls `onMessage` with a copy of every message on `name`, in order. One descriptor stays open
- * for the listener's life (opening costs the addon ~170 bytes of native memory that are never
- * freed, so a reader must not reopen on every sweep). The queue is read at once (it may already
- * hold a snapshot), on every event of the addon (reading on 'drain' too ends its lost-'messages'
- * loop), and on a short timer for the cases where no event comes at all.
+ * Calls `onMessage` with a copy of every message on `name`, in order, from the event loop. One
+ * descriptor stays open for the listener's life; the queue is read at once (it may already hold a
+ * snapshot) and then whenever the kernel reports it readable. A read that fails (the queue removed
+ * under us, a descriptor gone bad) pauses the watch so that it cannot spin; check() resumes it.
  */
 export function listenQueue(name: string, onMessage: (message: Buffer) => void, opts: ListenOptions = {}): QueueListener {
   const report = opts.onError ?? ((e: unknown) => logError(`queue ${name}: ${describeError(e)}`));
@@ -73,44 +73,53 @@ export function listenQueue(name: string, onMessage: (message: Buffer) => void, 
   const size = queue.size;
   let buf = Buffer.alloc(size.messageSize);
   let closed = false;
-  let lastMessageAt = Date.now();
   let lastError = '';
   const drain = (): void => {
     try {
       while (!closed) {
         const n = queue.receive(buf);
         if (n === undefined) break;
-        lastMessageAt = Date.now();
         onMessage(Buffer.from(buf.subarray(0, n))); // may close the listener
       }
     } catch (err) {
-      // This may run from the addon's native callback: an exception there would kill the process.
-      report(err);
-    }
-  };
-  const reopen = (): void => {
-    try {
-      const next = MessageQueue.open(name);
-      queue.close();
-      queue = next;
-      if (queue.size.messageSize > buf.length) buf = Buffer.alloc(queue.size.messageSize);
-      queue.onActivity(drain);
-      lastError = '';
-    } catch (err) {
-      if (describeError(err) !== lastError) report(err); // once, not every sweep while the bridge restarts
+      // Called from the poll callback: an exception there would end the process.
+      queue.pauseActivity();
+      if (describeError(err) !== lastError) report(err); // once, not on every check while it lasts
       lastError = describeError(err);
     }
-    lastMessageAt = Date.now();
   };
-  drain();
-  queue.onActivity(drain);
-  drain();
-  const timer = setInterval(() => {
+  const watch = (q: MessageQueue): void => {
+    q.onActivity(drain);
     drain();
-    if (opts.reopenAfterMs && Date.now() - lastMessageAt > opts.reopenAfterMs) reopen();
-  }, opts.sweepMs ?? DEFAULT_SWEEP_MS);
+  };
+  const check = (): 'ok' | 'removed' => {
+    if (closed) return 'ok';
+    try {
+      if (queue.removed()) {
+        const next = MessageQueue.open(name); // QueueNotFoundError: nothing under the name yet
+        queue.close();
+        queue = next;
+        if (queue.size.messageSize > buf.length) buf = Buffer.alloc(queue.size.messageSize);
+        watch(queue);
+      } else {
+        queue.resumeActivity();
+        drain();
+      }
+      lastError = '';
+      return 'ok';
+    } catch (err) {
+      if (err instanceof QueueNotFoundError) return 'removed';
+      if (describeError(err) !== lastError) report(err);
+      lastError = describeError(err);
+      return 'ok';
+    }
+  };
+  watch(queue);
+  const timer = opts.checkEveryMs ? setInterval(check, opts.checkEveryMs) : undefined;
+  timer?.unref();
   return {
     size,
+    check,
     close() {
       if (closed) return;
       closed = true;

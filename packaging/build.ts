@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { bundleCommand, CJS_COMMANDS, commandNames } from '../scripts/bundle.mjs';
+import { bundleAll } from '../scripts/bundle.mjs';
 import { runCli } from '../shared/cli.ts';
 import { BalanceError, UsageError } from '../shared/errors.ts';
 import { logInfo } from '../shared/log.ts';
@@ -56,14 +56,6 @@ export function stage(dir: string, files: readonly PlannedFile[]): void {
       writeFileSync(dest, f.content!);
       chmodSync(dest, f.mode);
     }
-  }
-}
-
-/** scripts/bundle.mjs's bundles of every command into `dir`, as the packages take them. */
-export async function bundleAll(dir: string): Promise<void> {
-  for (const name of commandNames()) {
-    await bundleCommand(name, join(dir, `${name}.js`));
-    if (CJS_COMMANDS.includes(name)) await bundleCommand(name, join(dir, `${name}.cjs`), { format: 'cjs' });
   }
 }
 

@@ -119,10 +119,6 @@ Files: */node_modules/koffi/*
 Copyright: Niels Martignène <niels.martignene@protonmail.com>
 License: MIT
 
-Files: */node_modules/posix-mq/*
-Copyright: Brian White, 2015 Michael Okner
-License: MIT
-
 Files: */ltsp-balance-server/*.mjs */ltsp-balance-greeter-bridge/*.mjs usr/share/ltsp/get_hosts
 Comment: The bundles include commander (Copyright TJ Holowaychuk, MIT) and
  fast-xml-parser (Copyright Amit Kumar Gupta, MIT).
@@ -174,8 +170,8 @@ override_dh_compress:
 
 include /usr/share/dpkg/architecture.mk
 
-# koffi's binaries are published stripped; an addon compiled here (posix-mq) is stripped by
-# dh_strip, which only knows the build machine's architecture.
+# koffi's binaries are published stripped; dh_strip, which only knows the build machine's
+# architecture, runs for a native build only.
 override_dh_strip:
 ifeq ($(DEB_HOST_ARCH),$(DEB_BUILD_ARCH))
 \tdh_strip

@@ -20,7 +20,7 @@ export const DEFAULT_CACHE = process.env.LTSP_BALANCE_CACHE ?? join(homedir(), '
 
 /**
  * Which of the external packages this bundle imports. Minified, an import reads `from"koffi"`,
- * `import("koffi")`, `require("koffi")` or `createRequire(...)("posix-mq")`.
+ * `import("koffi")`, `require("koffi")` or `createRequire(...)("koffi")`.
  */
 export function importedExternals(bundle: Buffer | string): string[] {
   const text = bundle.toString();
@@ -70,16 +70,6 @@ function koffiSources(sourceRoot: string, arch: ArchInfo, cacheDir: string, host
   return [js, bin];
 }
 
-/** posix-mq is compiled by node-gyp on the build machine: it exists for that architecture only. */
-function posixMqSources(sourceRoot: string, arch: ArchInfo, host: string): AddonSource[] {
-  if (arch.debian !== host) throw new LayoutError(`posix-mq is compiled on the build machine (${host}): build the ${arch.debian} package on an ${arch.debian} machine`);
-  return [{
-    name: 'posix-mq',
-    dir: join(sourceRoot, 'node_modules/posix-mq'),
-    keep: (r) => LICENSE.test(r) || r === 'package.json' || r === 'lib/index.js' || r === 'build/Release/posixmq.node',
-  }];
-}
-
 /**
  * `npm pack NAME@VERSION` into the cache, unpacked: <cache>/npm/NAME@VERSION/. Written under a
  * temporary name and renamed, so an interrupted download is never taken for a complete one.
@@ -119,7 +109,6 @@ export function addonFiles(files: readonly PlannedFile[], opts: { arch: ArchInfo
       if (done.has(`${base}|${name}`)) continue;
       done.add(`${base}|${name}`);
       const sources = name === 'koffi' ? koffiSources(opts.sourceRoot, opts.arch, opts.cacheDir ?? DEFAULT_CACHE, opts.host)
-        : name === 'posix-mq' ? posixMqSources(opts.sourceRoot, opts.arch, opts.host)
         : (() => { throw new LayoutError(`no packaging rule for the native addon ${name}`); })();
       for (const s of sources) {
         for (const rel of walk(s.dir, s.keep)) {

@@ -1,4 +1,6 @@
 export declare const EXTERNAL_PACKAGES: string[];
-export declare const CJS_COMMANDS: string[];
-export declare function bundleCommand(name: string, outfile: string, options?: { format?: 'esm' | 'cjs' }): Promise<string>;
+export declare const HOOK_COMMANDS: string[];
+export declare function bundleCommand(name: string, outfile: string, options?: { format?: 'esm' | 'cjs'; hook?: boolean }): Promise<string>;
+export declare function bundleFile(entry: string, outfile: string, options?: { format?: 'esm' | 'cjs'; hook?: boolean }): Promise<string>;
+export declare function bundleAll(outdir: string): Promise<string[]>;
 export declare function commandNames(): string[];

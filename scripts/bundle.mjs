@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // Bundles each command in bin/ into one file under dist/bin/ (esbuild). One file loads in a single
 // read and skips module resolution: get_hosts runs at every greeter start on weak thin clients, and
-// fast-xml-parser's ESM build alone costs ~60 ms to import unbundled. Native addons stay external.
+// fast-xml-parser's ESM build alone costs ~60 ms to import unbundled. The native module (koffi) stays external.
 //
-// get_hosts (and the greeter wrapper, also run by LDM in the chroot) is also bundled as CommonJS (dist/bin/get_hosts.cjs): that is the file installed as the
-// extension-less /usr/share/ltsp/get_hosts in the chroot, which Node loads as CommonJS (no package.json
-// there says otherwise), and Node 20's CommonJS loader starts ~4 ms faster than its ESM loader.
+// Hook commands (HOOK_COMMANDS: what LDM runs inside the thin client's chroot) are also bundled as
+// CommonJS for the Node the chroot has, 8.10 (Ubuntu 18.04) to 24: syntax lowered to Node 8, the
+// built-ins old Node lacks filled in by shared/old-node/polyfill.ts (injected first, into these
+// bundles only), node:dns/promises pointed at a shim. CommonJS because the installed file is loaded
+// by a wrapper through require() (get-hosts/get_hosts.sh), and Node 20's CommonJS loader starts
+// ~4 ms faster than its ESM loader.
 //
-// Usage: node scripts/bundle.mjs [OUTDIR]      Import: bundleCommand(name, outfile, { format }).
+// Usage: node scripts/bundle.mjs [OUTDIR]
+// Import: bundleAll(outdir), bundleCommand(name, outfile, { format, hook }), bundleFile(entry, ...),
+// HOOK_COMMANDS, commandNames().
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,22 +22,43 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 
 /** Native addons left out of the bundles: installed beside them in node_modules (packaging/native.ts). */
-export const EXTERNAL_PACKAGES = ['posix-mq', 'koffi'];
+export const EXTERNAL_PACKAGES = ['koffi'];
 
-/** Commands shipped as CommonJS too (see above). */
-export const CJS_COMMANDS = ['get_hosts', 'ltsp-balance-greeter'];
+/**
+ * Commands that run in the thin client's chroot on its own Node, each bundled as dist/bin/NAME.cjs
+ * with `hook: true` (those that exist in bin/). The LDM greeter joins get_hosts here.
+ */
+export const HOOK_COMMANDS = ['get_hosts', 'ltsp-balance-greeter'];
 
 const ESM_BANNER = "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
-/** Bundles bin/NAME.ts into `outfile`, executable. */
-export async function bundleCommand(name, outfile, { format = 'esm' } = {}) {
+/** Modules that do not exist on old Node, replaced in hook bundles by a shim with the same exports. */
+const HOOK_MODULE_SHIMS = { 'dns/promises': join(root, 'shared/old-node/dns-promises.ts') };
+const shimPlugin = {
+  name: 'old-node-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?dns\/promises$/ }, (args) => ({ path: HOOK_MODULE_SHIMS[args.path.replace(/^node:/, '')] }));
+  },
+};
+
+/**
+ * Bundles bin/NAME.ts into `outfile`. `hook`: CommonJS for Node 8.10..24 with the old-Node
+ * polyfill (implies format 'cjs'); otherwise Node 20+ in `format`.
+ */
+export function bundleCommand(name, outfile, options = {}) {
+  return bundleFile(join(root, 'bin', `${name}.ts`), outfile, options);
+}
+
+/** The same for any entry file (tests bundle probes exactly as the hook bundles are built). */
+export async function bundleFile(entry, outfile, { format = 'esm', hook = false } = {}) {
+  const fmt = hook ? 'cjs' : format;
   await build({
-    entryPoints: [join(root, 'bin', `${name}.ts`)],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
-    format,
-    target: 'node20',
+    format: fmt,
+    target: hook ? 'node8.10' : 'node20',
     minify: true,
     legalComments: 'none',
     external: EXTERNAL_PACKAGES,
@@ -40,12 +66,13 @@ export async function bundleCommand(name, outfile, { format = 'esm' } = {}) {
     define: { LTSP_BALANCE_VERSION: JSON.stringify(version) },
     // shared/version.ts reads package.json through import.meta only when the define above is absent
     // (run from the sources); that branch is dead in a bundle, CommonJS included.
-    logOverride: format === 'cjs' ? { 'empty-import-meta': 'silent' } : {},
+    logOverride: fmt === 'cjs' ? { 'empty-import-meta': 'silent' } : {},
+    ...(hook ? { inject: [join(root, 'shared/old-node/polyfill.ts')], plugins: [shimPlugin] } : {}),
     // ESM output has no require(); bundled CommonJS dependencies (commander) need one.
-    banner: { js: format === 'esm' ? ESM_BANNER : '#!/usr/bin/env node' },
+    banner: { js: fmt === 'esm' ? ESM_BANNER : '#!/usr/bin/env node' },
     logLevel: 'warning',
   });
-  chmodSync(outfile, 0o755);
+  chmodSync(outfile, hook ? 0o644 : 0o755);
   return outfile;
 }
 
@@ -55,12 +82,18 @@ export function commandNames() {
     .map((f) => f.slice(0, -3));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const outdir = process.argv[2] ?? join(root, 'dist', 'bin');
+/** Every command as NAME.js (Node 20+), and each hook command as NAME.cjs too, into `outdir`. */
+export async function bundleAll(outdir) {
   const names = commandNames();
   for (const name of names) {
     await bundleCommand(name, join(outdir, `${name}.js`));
-    if (CJS_COMMANDS.includes(name)) await bundleCommand(name, join(outdir, `${name}.cjs`), { format: 'cjs' });
+    if (HOOK_COMMANDS.includes(name)) await bundleCommand(name, join(outdir, `${name}.cjs`), { hook: true });
   }
+  return names;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const outdir = process.argv[2] ?? join(root, 'dist', 'bin');
+  const names = await bundleAll(outdir);
   process.stdout.write(`bundled ${names.length} command(s) into ${outdir}\n`);
 }

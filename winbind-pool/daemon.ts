@@ -8,6 +8,7 @@ import { describeError, ConfigError } from '../shared/errors.ts';
 import { stopSignal } from '../shared/daemon-lifecycle.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { logError, logInfo, logWarning } from '../shared/log.ts';
+import { systemdNotifier } from '../shared/systemd/notify.ts';
 import { loadBackend, type BackendLoader } from './backends/backend.ts';
 import { openListener, type Listening, type ListenOptions } from './listener.ts';
 import { loadPeerCred } from './peer-cred.ts';
@@ -40,6 +41,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   // their parent by PR_SET_PDEATHSIG, or at their IPC channel's end).
   let listening: Listening | undefined;
   const stop = stopSignal(() => listening?.cleanup());
+  const notifier = systemdNotifier();
   try {
     // Loading the backend once here turns a missing library or a broken user file into one clear
     // error at start instead of a crash loop of workers.
@@ -71,8 +73,11 @@ export async function serve(opts: ServeOptions): Promise<number> {
     await started;
     const where = listening.activated ? 'the socket passed by systemd' : opts.listen.path;
     logInfo(`serving on ${where} with the ${opts.backend.kind} backend, ${pool.status().total} worker(s) up`);
+    // Type=notify: the workers are up, so the first request is answered at once.
+    notifier.ready(`serving with the ${opts.backend.kind} backend, ${pool.status().total} worker(s) up`);
 
     const signal = await stop.received;
+    notifier.stopping(`${signal}: draining`);
     process.off('SIGHUP', onHup);
     logInfo(`${signal}: draining`);
     try {

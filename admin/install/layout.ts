@@ -76,9 +76,12 @@ export const LAYOUT: readonly LayoutRow[] = [
   { pkg: 'server', path: '/usr/share/doc/ltsp-balance-server/lts.conf.example', from: { file: 'lts.conf.example' } },
 
   // ltsp-balance-client: each thin-client chroot. LDM runs /usr/share/ltsp/get_hosts; clients that
-  // follow the 2007 spec run /usr/lib/ltsp/get_hosts.
-  { pkg: 'client', path: '/usr/share/ltsp/get_hosts', from: { bundle: 'get_hosts', format: 'cjs' }, mode: 0o755 },
+  // follow the 2007 spec run /usr/lib/ltsp/get_hosts. The hook is a sh wrapper that runs the bundle
+  // on the chroot's own Node (8.10 and newer) and prints the configured servers when Node cannot; it
+  // finds the bundle two levels up from its own directory, so the 2007 path may be a link to it.
+  { pkg: 'client', path: '/usr/share/ltsp/get_hosts', from: { file: 'get-hosts/get_hosts.sh' }, mode: 0o755 },
   { pkg: 'client', path: '/usr/lib/ltsp/get_hosts', from: { symlink: '../../share/ltsp/get_hosts' } },
+  { pkg: 'client', path: '/usr/share/ltsp-balance/get_hosts.cjs', from: { bundle: 'get_hosts', format: 'cjs' } },
   { pkg: 'client', path: `${MAN8}/get_hosts.8`, from: { file: 'get-hosts/get_hosts.8' } },
   // The greeter wrapper (lts.conf: LDM_GREETER = this path) and the XDMCP screen script
   // (SCREEN_07 = xdmcp-balance; LTSP's screen_session looks in /etc/ltsp/screen.d, then here).

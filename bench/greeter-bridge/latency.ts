@@ -5,14 +5,13 @@
  * program. Interleaved blocks, same run; p50/p99 in microseconds. Target: queue p99 under 1 ms.
  * Usage: node --import tsx bench/greeter-bridge/latency.ts
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile, ROOT, watchdog } from './bundle.lib.ts';
+import { percentile, watchdog } from './bundle.lib.ts';
+import { compileReceiver, framed, payload, receiver as spawnReceiver, snapshot } from './receiver.lib.ts';
 import type { Socket } from 'node:net';
 import { ensureQueue } from '../../greeter-bridge/ensure.ts';
-import { encodeSnapshot, type Snapshot } from '../../greeter-bridge/format.ts';
 import { readKernelLimits } from '../../greeter-bridge/limits.ts';
 import { unlinkQueue } from '../../greeter-bridge/mq.ts';
 import { publishLatest } from '../../greeter-bridge/transport.ts';
@@ -23,41 +22,13 @@ const WARMUP = 100;
 const stage = watchdog(90);
 stage('compiling the receiver');
 const dir = mkdtempSync(join(tmpdir(), 'gb-bench-'));
-const receiverBin = join(dir, 'receiver');
-execFileSync('gcc', ['-O2', '-o', receiverBin, join(ROOT, 'bench/greeter-bridge/receiver.c'), '-lrt']);
+const receiverBin = compileReceiver(dir);
 
 const limits = readKernelLimits();
 const queue = `/gb-bench-${process.pid}`;
 ensureQueue({ name: queue, size: { maxMessages: Math.min(10, limits.msgMax), messageSize: Math.min(8192, limits.msgsizeMax) }, mode: 0o600 }, limits);
 
-const snapshot: Snapshot = {
-  epoch: '0badcafe',
-  seq: 1,
-  time: Math.floor(Date.now() / 1000),
-  servers: Array.from({ length: 30 }, (_, i) => ({
-    server: `app${i}.school.example`, status: 'Idle' as const, recommended: i === 0, rating: 90, loadPerCpu: 0.25, users: 12, rttMs: 0.4,
-  })),
-};
-const payload = encodeSnapshot(snapshot, 8192, 10)[0]!;
-const framed = (): Buffer => Buffer.concat([Buffer.from(`T ${process.hrtime.bigint()} ${payload.length}\n`), payload]);
-
-/** One receiver process; `next()` resolves with the latency of the next message it reports. */
-function receiver(args: string[], stdio: Array<'pipe' | 'ignore' | 'inherit'>): { child: ChildProcess; next(): Promise<number> } {
-  const child = spawn(receiverBin, args, { stdio });
-  const waiting: Array<(ns: number) => void> = [];
-  let pending = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    pending += d;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) !== -1) {
-      const ns = Number(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-      waiting.shift()?.(ns);
-    }
-  });
-  return { child, next: () => new Promise((resolve) => waiting.push(resolve)) };
-}
-
+const receiver = (args: string[], stdio: Array<'pipe' | 'ignore' | 'inherit'>) => spawnReceiver(receiverBin, args, stdio);
 const mq = receiver(['mq', queue], ['ignore', 'pipe', 'inherit']);
 // libuv makes 'pipe' stdio a Unix domain socket pair: fd 3 in the child is one end.
 const sock = receiver(['fd'], ['ignore', 'pipe', 'inherit', 'pipe']);

@@ -135,16 +135,24 @@ test('nothing configured at all: exit 10 (not found), a clear error, nothing on 
   assert.is(none.stdout, '');
   assert.match(none.stderr, /ERR_NO_SERVERS/);
   await fleet.start(2, { ad: idle(2) });
+  // Surveyed at SERVER's address, printed as LTSP's name for it: its ssh key is known as "server".
   const boot = await run([], cleanEnv({ SERVER: fleet.address(2) }));
-  assert.is(boot.stdout, `${fleet.address(2)}\n`);
+  assert.is(boot.stdout, 'server\n');
+  assert.is(boot.code, 0);
+  const silent = await run([], cleanEnv({ SERVER: fleet.address(9) }));
+  assert.is(silent.stdout, 'server\n');
+  assert.is(silent.code, 9);
+  // Listed by the administrator, the same address stays as written.
+  const listed = await run([], cleanEnv({ SERVER: fleet.address(2), LDM_BALANCE_SERVERS: fleet.address(2) }));
+  assert.is(listed.stdout, `${fleet.address(2)}\n`);
 });
 
-test('an include getltscfg crashes on (a missing file): no lts.conf value, as on the client; one clear warning; SERVER still printed', async () => {
+test('an include getltscfg crashes on (a missing file): no lts.conf value, as on the client; one clear warning; the boot server (SERVER) still printed, as `server`', async () => {
   await fleet.start(2, { ad: idle(2) });
   await fleet.start(3, { ad: idle(3) });
   const path = conf(`[Default]\nLDM_BALANCE_SERVERS = ${fleet.address(3)}\ninclude ${join(dir, 'no-such.conf')}\n[tc]\nX = 1\n`);
   const r = await run(['--config', path], cleanEnv({ SERVER: fleet.address(2) }));
-  assert.is(r.stdout, `${fleet.address(2)}\n`);
+  assert.is(r.stdout, 'server\n');
   assert.is(r.code, 5);
   assert.match(r.stderr, new RegExp(`^<4>${path} line 3: include .*no-such\\.conf: cannot be opened \\(ENOENT\\), and getltscfg then calls fclose\\(NULL\\) and crashes, printing nothing .*; no lts\\.conf value is used\n`));
 });
@@ -267,7 +275,7 @@ test('login-path check: a server whose ssh port is closed is Down; an open one s
   assert.equal(doc.servers[1].login, { ok: true, port: 2222 });
 });
 
-test('the bundled single file (what is installed as /usr/share/ltsp/get_hosts) works as LDM runs it', async () => {
+test('the ESM bundle (dist/bin/get_hosts.js) works as LDM runs it (the installed hook: test/get-hosts/hook.test.ts)', async () => {
   await fleet.start(2, { ad: idle(2) });
   const out = join(dir, 'dist');
   mkdirSync(out);

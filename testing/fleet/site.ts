@@ -81,7 +81,7 @@ export class LtspSite {
     try {
       const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts/bundle.mjs'), join(dir, 'bin')], { encoding: 'utf8', timeout: 120_000 });
       if (r.status !== 0) throw new FleetCommandError(['node', 'scripts/bundle.mjs'], r.status, r.signal, r.stderr);
-      // The bundles leave the native addons (posix-mq, koffi) outside: resolve them from the project.
+      // The bundles leave the native module (koffi) outside: resolve it from the project.
       symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'));
       writeFileSync(join(dir, 'lts.conf'), '# every setting comes from the environment in these scenarios\n');
       writeFileSync(join(dir, 'utmp'), '');

@@ -86,3 +86,15 @@ export async function startServe(q: { queue: string; choiceQueue: string }, serv
 }
 
 export { eventually, sleep } from '../helpers/wait.ts';
+
+/**
+ * The bridge bundled as it ships (scripts/bundle.mjs), in a temp dir removed at exit. It finds the
+ * native module (koffi) through NODE_PATH, as an installed bundle finds it in its own node_modules.
+ */
+export async function bundledBridge(): Promise<{ script: string; env: NodeJS.ProcessEnv }> {
+  const { bundleCommand } = await import('../../scripts/bundle.mjs');
+  const dir = tempDir('ltsp-gb-bundle-');
+  const script = join(dir, 'ltsp-greeter-bridge.js');
+  await bundleCommand('ltsp-greeter-bridge', script);
+  return { script, env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } };
+}

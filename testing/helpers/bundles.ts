@@ -1,7 +1,7 @@
 /**
  * The commands bundled as they ship (scripts/bundle.mjs: one file per command, get_hosts also as
  * CommonJS), into a fresh directory under node_modules/.cache so that the bundles' external native
- * modules (koffi, posix-mq) resolve from the project's node_modules, as they do when installed.
+ * module (koffi) resolves from the project's node_modules, as they do when installed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
