@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 import { bundleGetHosts } from '../../testing/get-hosts/bundle.ts';
@@ -24,14 +24,19 @@ const A = `${subnet}.2`;
 const B = `${subnet}.3`;
 const daemons = new Map<string, Daemon>();
 let runs = 0;
+let bundleFile = '';
 
 test.before(async () => {
   mkdirSync(join(staging, 'screen.d'), { recursive: true });
   for (const f of ['screen_session', 'ltsp_config', 'screen-x-common']) copyFileSync(join(root, 'testing/ltsp', f), join(staging, f));
   copyFileSync(join(root, 'ltsp/screen.d/xdmcp-balance'), join(staging, 'screen.d/xdmcp-balance'));
   mkdirSync(join(dir, 'bundle'));
+  // As the client package installs the hook: the sh wrapper as /usr/share/ltsp/get_hosts, the bundle
+  // in /usr/share/ltsp-balance/.
   const bundle = await bundleGetHosts('cjs', join(dir, 'bundle'));
-  copyFileSync(join(bundle, 'get_hosts.cjs'), join(staging, 'get_hosts'));
+  copyFileSync(join(root, 'get-hosts/get_hosts.sh'), join(staging, 'get_hosts'));
+  chmodSync(join(staging, 'get_hosts'), 0o755);
+  bundleFile = join(bundle, 'get_hosts.cjs');
   mkdirSync(stubs);
   writeFileSync(join(stubs, 'X'), '#!/bin/sh\nprintf "%s\\n" "$@" > "$X_RECORD"\n', { mode: 0o755 });
   for (const host of [A, B]) daemons.set(host, await startDaemon({ host, port: 377, procfs: join(FIXTURES, 'idle'), args: ['--hostname', `app-${host.split('.')[3]}`] }));
@@ -53,6 +58,7 @@ async function screen(env: Record<string, string>): Promise<{ args: string[]; st
     `mount -t overlay overlay -o lowerdir=/usr/share,upperdir=${upper},workdir=${work} /usr/share`,
     'mkdir /usr/share/ltsp',
     `cp -a ${staging}/. /usr/share/ltsp/`,
+    `mkdir /usr/share/ltsp-balance && cp ${bundleFile} /usr/share/ltsp-balance/get_hosts.cjs`,
     'exec sh /usr/share/ltsp/screen_session 07',
   ].join(' && ');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_') && k !== 'SERVER' && k !== 'XDM_SERVER'));
