@@ -5,6 +5,9 @@
  * may have been reused. A second bridge fails to bind, connects, and learns the first one's pid.
  * Limit: abstract names are per network namespace; two bridges in different network namespaces
  * that share one IPC namespace are not detected (README).
+ * Node before 20.11 (Debian 12's 18 among them) cuts an abstract name at its leading NUL, so every
+ * name is the same one: the second queue's bind then meets this very process, which is not a rival.
+ * There one bridge per machine (network namespace) is detected, whatever its queue names.
  */
 import type { Server } from 'node:net';
 import { listenStatus, readStatus } from '../shared/net/status-socket.ts';
@@ -25,7 +28,10 @@ export async function acquireBridgeLock(queues: string[], status: () => object):
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   };
   try {
-    for (const queue of new Set(queues)) servers.push(await listenOn(queue, status));
+    for (const queue of new Set(queues)) {
+      const server = await listenOn(queue, status);
+      if (server) servers.push(server);
+    }
   } catch (err) {
     await release();
     throw err;
@@ -33,13 +39,15 @@ export async function acquireBridgeLock(queues: string[], status: () => object):
   return { release };
 }
 
-async function listenOn(queue: string, status: () => object): Promise<Server> {
+/** The control socket for `queue`, or undefined when this process already holds its name (old Node, above). */
+async function listenOn(queue: string, status: () => object): Promise<Server | undefined> {
   try {
     return await listenStatus(controlSocketName(queue), () => ({ pid: process.pid, queue, ...status() }));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE') throw new QueueIoError(queue, code ?? 'EIO', 'binding the control socket', err);
     const other = await readBridgeStatus(queue).catch(() => undefined);
+    if (other?.pid === process.pid) return undefined;
     throw new BridgeBusyError(queue, typeof other?.pid === 'number' ? other.pid : undefined);
   }
 }
