@@ -5,6 +5,7 @@
  * screenshot is taken (docs/fleet-view.png, shown in the README, when FLEET_VIEW_SCREENSHOT is set).
  */
 import { test } from 'uvu';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,15 +25,8 @@ let swap: SwapDriver | undefined;
 let fleet: ChildProcess | undefined;
 let browser: Browser | undefined;
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Waits for `probe` to return a value (generous cap: the machine may be busy). */
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = GENEROUS_MS): Promise<T> => eventually(probe, ms, what);
 
 test.after(async () => {
   await browser?.close();

@@ -5,6 +5,8 @@
  * The browser test is test/admin/fleet-view-browser.test.ts.
  */
 import { test } from 'uvu';
+import { httpGet as get } from '../../testing/helpers/http.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import * as assert from 'uvu/assert';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
@@ -36,16 +38,8 @@ function run(args: string[], extra: Record<string, string> = {}): Promise<{ code
   });
 }
 
-/** Polls `probe` until it returns a value, or fails after `ms` (generous: the machine may be busy). */
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Waits for `probe` to return a value (generous cap: the machine may be busy). */
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = GENEROUS_MS): Promise<T> => eventually(probe, ms, what);
 
 test.before(async () => {
   cli = await bundleCommand('ltsp-balance', join(dir, 'ltsp-balance.mjs'));
@@ -70,7 +64,11 @@ test.after(async () => {
 });
 
 test('--once fits 80 columns and says what matters in text: DOWN, SWAPPING, DRAINING, where logins go', async () => {
-  const r = await run(['fleet', '--once', '--servers', servers], { COLUMNS: '80' });
+  // Swapping is a rate: the swap driver's daemon shows it from its second /proc sample on.
+  const r = await until('the swapping server seen swapping', async () => {
+    const once = await run(['fleet', '--once', '--servers', servers], { COLUMNS: '80' });
+    return /SWAPPING/.test(once.stdout) ? once : undefined;
+  });
   assert.is(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   for (const l of lines) assert.ok(l.length <= 80, `line of ${l.length} columns: ${l}`);
@@ -118,17 +116,6 @@ test('in a terminal (tmux, 80x24): live, s changes the sort, q quits and restore
   const after = await until('exit', () => (/FLEET-EXITED-0/.test(pane()) ? pane() : undefined));
   assert.not.match(after, /sort: status/, 'the alternate screen is left: the table is gone');
 });
-
-function get(port: number, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Starts `fleet --listen`, returns the port and a stopper. */
 async function startWeb(args: string[] = []): Promise<{ port: number; stop: () => Promise<number | null>; log: () => string }> {

@@ -3,23 +3,14 @@
  * the running daemon, and read from node_exporter's textfile directory. Checked by promtool.
  */
 import { test } from 'uvu';
+import { httpGet as get } from '../../testing/helpers/http.ts';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { queryUdp, startDaemon, stopAll, tempDir, fetchTcp } from '../../testing/advertise/helpers.ts';
 import { promtoolCheckMetrics } from '../../testing/helpers/promtool.ts';
 
 test.after(() => stopAll());
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject).end();
-  });
-}
 
 test('--metrics: queries by protocol and outcome, connections, document age; promtool accepts it', async () => {
   const d = await startDaemon({ args: ['--metrics', '127.0.0.1:0'] });

@@ -4,6 +4,7 @@
  * file is never advertised; the wire format stays readable without it.
  */
 import { test } from 'uvu';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,15 +21,7 @@ test.after(async () => {
   await stopAll();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = GENEROUS_MS): Promise<T> => eventually(probe, ms, what);
 
 test('the pool writes its summary, advertise sends it as <pool>, the client reads it', async () => {
   const dir = tempDir('pool-summary-');

@@ -4,9 +4,9 @@
  * accepts it.
  */
 import { test } from 'uvu';
+import { httpGet as get } from '../../testing/helpers/http.ts';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, startDaemon, type Daemon } from '../../testing/winbind-pool/harness.ts';
@@ -20,15 +20,6 @@ test.after(async () => {
   await daemon?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject).end();
-  });
-}
 
 test('requests by op and outcome, the duration histogram, workers by state; no user names', async () => {
   const hashed = await cli(['hash-password'], `${SECRET}\n`);
