@@ -62,7 +62,9 @@ test('two processes churning the same queues: no signal, RSS and open descriptor
     const growthKb = min(late, 'rssKb') - min(early, 'rssKb');
     console.log(`# churn ${cycles} cycles: RSS ${min(early, 'rssKb')} -> ${min(late, 'rssKb')} kB, descriptors ${min(early, 'fds')} -> ${min(late, 'fds')}`);
     assert.ok(growthKb < 3 * 1024, `RSS grew ${growthKb} kB over ${cycles} cycles`);
-    assert.ok(min(late, 'fds') <= min(early, 'fds'), `descriptors ${min(early, 'fds')} -> ${min(late, 'fds')}`);
+    // Flat, not equal: Node opens a descriptor or two lazily (a late libuv or signal handle); a leak
+    // of even one per open/close cycle would add tens of thousands here.
+    assert.ok(min(late, 'fds') <= min(early, 'fds') + 2, `descriptors ${min(early, 'fds')} -> ${min(late, 'fds')} over ${cycles} cycles`);
   }
 });
 
