@@ -5,7 +5,8 @@
  * a file nobody needs a privilege to read. Rewritten atomically every interval; gone with the
  * runtime directory when the pool stops, so a stale summary is never advertised.
  */
-import { chmodSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
+import { writeFileAtomic } from '../shared/fs/atomic-write.ts';
 import { logWarning } from '../shared/log.ts';
 import type { PoolStatus } from './pool-status.ts';
 
@@ -19,16 +20,11 @@ export function startSummaryFile(path: string, status: () => PoolStatus, interva
   let failing = false;
   const write = (): void => {
     const s = status();
-    const tmp = `${path}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, `${JSON.stringify({ at: Date.now(), workers: s.total, busy: s.busy, max: s.maxWorkers, queue: s.queueLength })}\n`);
-      chmodSync(tmp, 0o644); // the unit's UMask=0077 would leave it unreadable to the advertise daemon
-      renameSync(tmp, path);
+      // Mode 0644 whatever the unit's UMask=0077: the advertise daemon runs as another user.
+      writeFileAtomic(path, `${JSON.stringify({ at: Date.now(), workers: s.total, busy: s.busy, max: s.maxWorkers, queue: s.queueLength })}\n`, 0o644);
       failing = false;
     } catch (err) {
-      try {
-        unlinkSync(tmp);
-      } catch {}
       if (!failing) logWarning(`--summary-file: cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       failing = true;
     }

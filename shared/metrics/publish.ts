@@ -6,9 +6,9 @@
  *   interval, atomically (a temporary file renamed over it), as the collector requires.
  */
 import { createServer, type Server } from 'node:http';
-import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BalanceError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { logInfo, logWarning } from '../log.ts';
 
 export class MetricsListenError extends BalanceError {
@@ -67,15 +67,10 @@ export async function startMetrics(opts: MetricsPublisherOptions): Promise<Metri
   const file = opts.textfile ? join(opts.textfile.dir, `${opts.textfile.name}.prom`) : undefined;
   const writeTextfile = (): void => {
     if (!file) return;
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, opts.render(), { mode: 0o644 });
-      renameSync(tmp, file);
+      writeFileAtomic(file, opts.render());
       failing = false;
     } catch (err) {
-      try {
-        unlinkSync(tmp);
-      } catch {}
       // Once per failure streak: a full disk must not fill the journal too.
       if (!failing) logWarning(`--metrics-textfile: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       failing = true;
