@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { BalanceError } from '../../shared/errors.ts';
+import { parseListenSpec } from '../../shared/net/address.ts';
 import type { FleetCollector, FleetSnapshot } from './collect.ts';
 import { PAGE_HTML } from './page.ts';
 import { fleetMetrics } from './metrics.ts';
@@ -44,9 +45,9 @@ export function parseAllowList(entries: readonly string[]): BlockList {
 
 /** `--listen ADDR:PORT` (IPv6 as `[ADDR]:PORT`; port 0 picks a free one). */
 export function parseListenAddress(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[3]) > 65_535) throw new FleetListenError(`--listen ${JSON.stringify(text.slice(0, 80))} must be ADDR:PORT (IPv6 as [ADDR]:PORT)`);
-  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+  const spec = parseListenSpec(text);
+  if (!spec) throw new FleetListenError(`--listen ${JSON.stringify(text.slice(0, 80))} must be ADDR:PORT (IPv6 as [ADDR]:PORT)`);
+  return spec;
 }
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { BalanceError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { parseListenSpec } from '../net/address.ts';
 import { logInfo, logWarning } from '../log.ts';
 
 export class MetricsListenError extends BalanceError {
@@ -19,9 +20,9 @@ export class MetricsListenError extends BalanceError {
 
 /** `ADDR:PORT`, `[v6]:PORT` or a bare `PORT` (loopback). */
 export function parseMetricsAddress(text: string, flag = '--metrics'): { host: string; port: number } {
-  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(text);
-  if (!m || Number(m[3]) > 65_535) throw new MetricsListenError(`${flag} ${JSON.stringify(text.slice(0, 80))} must be ADDR:PORT, [ADDR]:PORT or PORT`);
-  return { host: m[1] ?? m[2] ?? '127.0.0.1', port: Number(m[3]) };
+  const spec = parseListenSpec(text, '127.0.0.1');
+  if (!spec) throw new MetricsListenError(`${flag} ${JSON.stringify(text.slice(0, 80))} must be ADDR:PORT, [ADDR]:PORT or PORT`);
+  return spec;
 }
 
 export interface MetricsPublisherOptions {

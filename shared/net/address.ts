@@ -56,3 +56,15 @@ export function parseHostPort(entry: string, defaultPort: number): HostPort | st
 export function unmapIPv4(address: string): string {
   return /^::ffff:\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address) ? address.slice(7) : address;
 }
+
+/**
+ * A listening address for a flag: `ADDR:PORT` or `[v6]:PORT`, and a bare `PORT` when `bareHost` is
+ * given (meaning that host). Port 0 asks the kernel for a free one. The address itself is left to
+ * listen() to judge; undefined when the text is not of this shape.
+ */
+export function parseListenSpec(text: string, bareHost?: string): HostPort | undefined {
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(text);
+  if (!m || Number(m[3]) > 65_535) return undefined;
+  const host = m[1] ?? m[2] ?? bareHost;
+  return host === undefined ? undefined : { host, port: Number(m[3]) };
+}
