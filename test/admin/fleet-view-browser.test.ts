@@ -86,7 +86,9 @@ test('the page: live rows, a killed server DOWN within two refreshes, no console
   await page.goto(url);
   const row = (p: number) => page.locator(`tr[data-server="127.0.0.1:${p}"] .st`);
   await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 4, undefined, { timeout: 30_000 });
-  assert.is(await row(daemons[2]!.port).textContent({ timeout: 30_000 }), 'SWAPPING');
+  // Swapping is a rate: the swap driver's daemon shows it from its second /proc sample on.
+  await page.waitForFunction((p) => document.querySelector(`tr[data-server="127.0.0.1:${p}"] .st`)?.textContent === 'SWAPPING', daemons[2]!.port, { timeout: 30_000 });
+  assert.is(await row(daemons[2]!.port).textContent(), 'SWAPPING');
   assert.is(await row(daemons[3]!.port).textContent(), 'DRAINING');
   assert.is(await row(victim.port).textContent(), 'Idle');
   // A few points of history, so the screenshot's sparklines have a line.
