@@ -69,6 +69,34 @@ test('nobody listening: Down with the refused connection, well before the deadli
   assert.ok(ms < 2500, `took ${ms} ms`);
 });
 
+test('server up, no daemon on the port: its connected UDP socket hears the port unreachable, Down at once, not at the TCP timer', async () => {
+  const servers = [{ host: fleet.address(9), port: 377 }, { host: '::1', port: 9 }];
+  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 20_000, tcpAfterMs: 10_000 }));
+  for (const r of reports) {
+    assert.is(r.reachable, false);
+    assert.is(r.error!.code, 'ERR_SURVEY_NETWORK');
+    assert.match(r.error!.message, /^ECONNREFUSED: \S+ port \d+: UDP port unreachable and TCP connection refused \(no advertise daemon listening\)$/);
+  }
+  // The TCP timer is at 10 s: anything under it came from the refusal (typically 2-5 ms).
+  assert.ok(ms < 5000, `took ${ms} ms`);
+});
+
+test('refused, but TCP answers: the document over TCP at once (a daemon with only its TCP socket)', async () => {
+  const s = await fleet.start(2, { ad: ad(2), udp: { kind: 'unbound' } });
+  const [[r], ms] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 20_000, tcpAfterMs: 10_000 }));
+  assert.equal([r!.via, r!.ad!.hostname], ['tcp', 'app2']);
+  assert.ok(ms < 5000, `took ${ms} ms`);
+});
+
+test('past connectedSocketsMax: one unconnected socket per family, a refused port waits for the TCP timer', async () => {
+  const live = await fleet.start(2, { ad: ad(2) });
+  const servers = [{ host: live.address, port: 377 }, { host: fleet.address(9), port: 377 }];
+  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 2000, tcpAfterMs: 300, connectedSocketsMax: 1 }));
+  assert.is(reports[0]!.ad!.hostname, 'app2');
+  assert.match(reports[1]!.error!.message, /^ECONNREFUSED: TCP \S+ port 377: connection refused/);
+  assert.ok(ms >= 290, `took ${ms} ms: refused before the TCP timer, so the socket was connected`);
+});
+
 test('an unresolvable name is Down with ERR_SURVEY_RESOLVE', async () => {
   const [r] = await surveyServers([{ host: 'no-such-host.invalid', port: 377 }], { timeoutMs: 2000 });
   assert.ok(['ERR_SURVEY_RESOLVE', 'ERR_SURVEY_TIMEOUT'].includes(r!.error!.code), r!.error!.code);

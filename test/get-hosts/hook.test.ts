@@ -106,8 +106,8 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
 for (const version of NODE_MATRIX) {
   test(`Node ${version}: a live server chosen, the live ones listed, nothing on stderr`, async () => {
     const path = pathWith({ node: officialNode(version) });
-    // A deadline generous enough for a machine shared with other tests (the dead address is
-    // refused at once, so nothing waits for it), and no round-trip ceiling (a loaded machine's
+    // A deadline generous enough for a machine shared with other tests (from Node 12 the dead
+    // address is refused at once, so nothing waits for it), and no round-trip ceiling (a loaded machine's
     // loopback can take over 100 ms): the Node version is under test here, not the filters.
     const r = await asLdm(path, { LDM_BALANCE_SERVERS: servers, ...PATIENT });
     assert.ok(live.includes(r.hosts[0]!), `chosen ${r.hosts[0]} is live (${JSON.stringify(r)})`);
@@ -117,9 +117,20 @@ for (const version of NODE_MATRIX) {
     // A person's run on the same Node: flags parsed, every server explained with its status.
     const explained = spawnSync(hook, ['--servers', servers, '--json'], { env: { PATH: path, ...PATIENT }, encoding: 'utf8', timeout: 60_000 });
     assert.is(explained.stderr, '');
-    const doc = JSON.parse(explained.stdout) as { servers: Array<{ status: string; via: string | null }>; chosen: string };
+    const doc = JSON.parse(explained.stdout) as { elapsedMs: number; servers: Array<{ status: string; via: string | null; error: { message: string } | null }>; chosen: string };
     assert.equal(doc.servers.map((s) => s.status), ['Idle', 'Idle', 'Down']);
     assert.equal(doc.servers.map((s) => s.via), ['udp', 'udp', null]);
+    // The address where nothing listens: from Node 12 its connected UDP socket hears the port
+    // unreachable and TCP confirms at once, far before the TCP timer (2 s of the 5 s deadline);
+    // Node 8 and 10 have no dgram connect(): unconnected, they learn it from TCP at the timer.
+    const dead = doc.servers[2]!.error!.message;
+    if (Number(version.split('.')[0]) >= 12) {
+      assert.match(dead, /UDP port unreachable and TCP connection refused/, version);
+      assert.ok(doc.elapsedMs < 1000, `${version}: decided at ${doc.elapsedMs} ms, the TCP timer is at 2000`);
+    } else {
+      assert.match(dead, /^ECONNREFUSED: TCP \S+ port \d+: connection refused/, version);
+      assert.ok(doc.elapsedMs >= 2000, `${version}: decided at ${doc.elapsedMs} ms, before the TCP timer`);
+    }
     const usage = spawnSync(hook, ['--timeout'], { env: { PATH: path }, encoding: 'utf8', timeout: 60_000 });
     assert.is(usage.status, 2);
     assert.match(usage.stderr, /^<3>Option '--timeout <value>' argument missing.*\(ERR_USAGE\)\n$/);

@@ -26,6 +26,8 @@ export type TcpBehaviour =
 export type UdpBehaviour =
   | { kind: 'document' }
   | { kind: 'silent' }
+  /** No UDP socket at all: the host answers the query with ICMP port unreachable. */
+  | { kind: 'unbound' }
   | { kind: 'raw'; text: string }
   | { kind: 'retry-tcp' }
   | { kind: 'delay'; ms: number };
@@ -81,14 +83,17 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
         return;
       }
       case 'silent':
+      case 'unbound':
         return;
     }
   });
   udp.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(port, opts.address, () => resolve());
-  });
+  if (udpMode.kind !== 'unbound') {
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, opts.address, () => resolve());
+    });
+  }
 
   const tcp: Server = createServer((socket) => {
     state.tcpConnections++;
@@ -158,7 +163,8 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     close: async () => {
       for (const t of timers) clearTimeout(t), clearInterval(t);
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      if (udpMode.kind === 'unbound') udp.close();
+      else await new Promise<void>((resolve) => udp.close(() => resolve()));
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
     },
   };
