@@ -71,6 +71,9 @@ export interface SurveyOptions {
  */
 export const CONNECTED_SOCKETS_MAX = 64;
 
+/** TCP fallbacks open at the same time: with the UDP sockets, a survey stays far under 256 descriptors. */
+export const TCP_CONNECTIONS_MAX = 64;
+
 /** dgram's connect() exists from Node 12; the hook also runs on 8.10 and 10 (unconnected there). */
 const CAN_CONNECT = typeof (Socket.prototype as { connect?: unknown }).connect === 'function';
 
@@ -85,6 +88,8 @@ interface Target {
   shared?: boolean;
   /** The server's kernel answered the UDP query with port unreachable (connected sockets only). */
   udpRefused?: boolean;
+  /** Its TCP connection was opened (else, with `tcp` set, it waits for a free one). */
+  tcpOpened?: boolean;
 }
 
 export async function surveyServers(servers: ServerAddress[], opts: SurveyOptions): Promise<ServerReport[]> {
@@ -179,28 +184,45 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     sendUdp(t);
   };
 
+  // TCP fallbacks at once, at most TCP_CONNECTIONS_MAX; the others wait for one to finish.
+  const tcpWaiting: Target[] = [];
+  let tcpOpen = 0;
   const startTcp = (t: Target): void => {
-    const address = t.report.address;
-    if (t.settled || t.tcp || address === undefined) return;
-    const controller = new AbortController();
-    t.tcp = controller;
-    fetchOverTcp(address, t.report.server.port, controller.signal).then(
-      ({ bytes, connectMs }) => {
-        try {
-          if (bytes.length === 0) throw new WireSyntaxError('the server closed the connection without sending a document');
-          settle(t, { reachable: true, ad: parseAdvertisement(bytes), rttMs: round(connectMs), via: 'tcp' });
-        } catch (err) {
+    if (t.settled || t.tcp || t.report.address === undefined) return;
+    t.tcp = new AbortController();
+    if (tcpOpen < TCP_CONNECTIONS_MAX) openTcp(t);
+    else tcpWaiting.push(t);
+  };
+  const tcpFinished = (): void => {
+    tcpOpen--;
+    for (let next = tcpWaiting.shift(); next; next = tcpWaiting.shift()) {
+      if (!next.settled) return openTcp(next);
+    }
+  };
+
+  const openTcp = (t: Target): void => {
+    const address = t.report.address!;
+    tcpOpen++;
+    t.tcpOpened = true;
+    fetchOverTcp(address, t.report.server.port, t.tcp!.signal)
+      .then(
+        ({ bytes, connectMs }) => {
+          try {
+            if (bytes.length === 0) throw new WireSyntaxError('the server closed the connection without sending a document');
+            settle(t, { reachable: true, ad: parseAdvertisement(bytes), rttMs: round(connectMs), via: 'tcp' });
+          } catch (err) {
+            fail(t, err);
+          }
+        },
+        (err: unknown) => {
+          if (err instanceof SurveyTimeoutError) return;
+          if (t.udpRefused && err instanceof SurveyNetworkError && err.errno === 'ECONNREFUSED') {
+            return fail(t, new SurveyNetworkError('ECONNREFUSED', `${address} port ${t.report.server.port}: UDP port unreachable and TCP connection refused (no advertise daemon listening)`, err));
+          }
           fail(t, err);
-        }
-      },
-      (err: unknown) => {
-        if (err instanceof SurveyTimeoutError) return;
-        if (t.udpRefused && err instanceof SurveyNetworkError && err.errno === 'ECONNREFUSED') {
-          return fail(t, new SurveyNetworkError('ECONNREFUSED', `${address} port ${t.report.server.port}: UDP port unreachable and TCP connection refused (no advertise daemon listening)`, err));
-        }
-        fail(t, err);
-      },
-    );
+        },
+      )
+      .then(tcpFinished);
   };
 
   // Lookups still running when the survey ends are abandoned (resolve.ts: never dns.lookup, whose
@@ -222,7 +244,11 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
   const onDeadline = (): void => {
     for (const t of targets) {
       if (t.settled) continue;
-      const what = t.report.address === undefined ? 'name not resolved' : t.tcp ? 'no complete answer (UDP silent, TCP unfinished)' : 'no answer';
+      const what =
+        t.report.address === undefined ? 'name not resolved'
+        : t.tcpOpened ? 'no complete answer (UDP silent, TCP unfinished)'
+        : t.tcp ? `no answer (UDP silent, TCP waiting behind ${TCP_CONNECTIONS_MAX} open connections)`
+        : 'no answer';
       fail(t, new SurveyTimeoutError(`${what} within the ${timeoutMs} ms deadline`));
     }
   };
