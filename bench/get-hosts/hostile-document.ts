@@ -4,7 +4,8 @@
  * for the whole survey. Each hostile document is parsed side by side, in alternating rounds, with the
  * two honest baselines: the ordinary UDP document (the common case) and the largest honest TCP document
  * (2,048 user names: the floor, what any accepted document can cost). Target: every hostile 64 KiB
- * document refused in under 10 ms.
+ * document refused in under 10 ms, including those inside the budget that fail a later check (the
+ * user list is read by parse.ts's own scan and cut out before fast-xml-parser runs).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MAX_DOCUMENT_BYTES, MAX_USER_NAMES } from '../../shared/wire/advertisement.ts';
@@ -12,6 +13,7 @@ import { parseAdvertisement } from '../../shared/wire/parse.ts';
 import { renderAdvertisement } from '../../shared/wire/render.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 import { median, table } from './measure.lib.ts';
+import { percentile } from '../lib/stats.ts';
 
 const ROUNDS = 200;
 const good = renderAdvertisement(sampleAdvertisement(), { includeUserNames: false });
@@ -34,6 +36,9 @@ const docs: Record<string, string> = {
   'hostile: attributes': good.replace('version="1"', `version="1"${' a="1"'.repeat(4000)}`),
   'hostile: references': fill(() => '&amp;'),
   [`hostile: ${MAX_USER_NAMES} users, then a bad field`]: largestHonest.replace(/<cpus>\d+</, '<cpus>x<'),
+  [`hostile: ${MAX_USER_NAMES} users, the last name invalid`]: largestHonest.replace(/<user>[^<]*<\/user><\/user_names>/, '<user>bad name</user></user_names>'),
+  [`hostile: ${MAX_USER_NAMES} users, then a mismatched end tag`]: largestHonest.replace('</advertise>', '</advertisex>'),
+  [`hostile: ${MAX_USER_NAMES} users, no version attribute`]: largestHonest.replace(/ version="1"/, '').replace('</advertise>', '<v version="2"/></advertise>'),
 };
 
 // The baseline without the budget: what parse.ts did before it (validate, then parse), same options.
@@ -64,7 +69,8 @@ process.stdout.write(table([...samples].map(([name, s]) => ({
   outcome: outcome.get(name)!,
   'min ms': ms(Math.min(...s)),
   'median ms': ms(median(s)),
+  'p99 ms': ms(percentile(s, 99)),
   'max ms': ms(Math.max(...s)),
   'no budget: min/median/max ms': [Math.min(...bareSamples.get(name)!), median(bareSamples.get(name)!), Math.max(...bareSamples.get(name)!)].map(ms).join(' / '),
 }))));
-process.stdout.write(`\n${ROUNDS} alternating rounds (the parser without the budget: every 10th); target: every hostile document refused in < 10 ms\n`);
+process.stdout.write(`\n${ROUNDS} alternating rounds (the parser without the budget: every 10th); target: every hostile document refused in < 10 ms; the max of a few hundred runs on a shared machine is scheduling (the honest UDP document sees it too), the p99 is the parser\n`);

@@ -9,6 +9,7 @@ import { errorCode } from '../../../testing/helpers/error-code.ts';
 
 
 const good = renderAdvertisement(sampleAdvertisement(), { includeUserNames: true });
+const udpDoc = renderAdvertisement(sampleAdvertisement(), { includeUserNames: false });
 
 test('a rendered document parses back to the same values', () => {
   const ad = parseAdvertisement(good);
@@ -99,7 +100,8 @@ test('the parse budget: more markup than a valid document needs is refused befor
   for (const [what, doc] of [
     ['16,000 empty elements', fill('<x/>')],
     ['unknown elements past the budget', good.replace('</advertise>', `${'<x>1</x>'.repeat(MAX_ELEMENTS)}</advertise>`)],
-    ['too many <user> elements', good.replace('</advertise>', `<user_names>${'<user>u</user>'.repeat(MAX_USER_NAMES + 1)}</user_names></advertise>`)],
+    ['too many <user> elements', udpDoc.replace('</advertise>', `<user_names>${'<user>u</user>'.repeat(MAX_USER_NAMES + 1)}</user_names></advertise>`)],
+    ['<user> elements outside the user list count as elements', udpDoc.replace('</advertise>', `<future>${'<user>u</user>'.repeat(MAX_ELEMENTS)}</future></advertise>`)],
     ['attributes', good.replace('version="1"', `version="1"${' a="1"'.repeat(MAX_ATTRIBUTES)}`)],
     ['a comment', good.replace('<hostname>', '<!-- hi --><hostname>')],
     ['CDATA', good.replace('<hostname>', '<![CDATA[x]]><hostname>')],
@@ -114,6 +116,37 @@ test('the parse budget: more markup than a valid document needs is refused befor
   const full = renderAdvertisement(sampleAdvertisement({ userNames: users }), { includeUserNames: true });
   assert.ok(parseAdvertisement(full).userNames!.every((u, i) => u === users[i]), 'every user name');
   assert.is(parseAdvertisement(`<?xml version="1.0"?>${good}`).hostname, sampleAdvertisement().hostname);
+});
+
+test('the user list is read before the XML parser, strictly in the shape servers render, with the parser\'s decoding', () => {
+  const withList = (list: string) => udpDoc.replace('</advertise>', `${list}</advertise>`);
+  assert.equal(parseAdvertisement(withList('<user_names>\n <user>a</user>\t<user> b </user>\n</user_names>')).userNames, ['a', 'b']);
+  assert.equal(parseAdvertisement(withList('<user_names><user>x&amp;lt;&lt;&gt;&quot;&apos;&#65;</user></user_names>')).userNames, ['x&lt;<>"\'&#65;']);
+  assert.is(parseAdvertisement(withList('<user_names/>')).userNames, undefined);
+  assert.is(parseAdvertisement(withList('<user_names></user_names>')).userNames, undefined);
+  for (const [what, list] of [
+    ['another element inside', '<user_names><user>a</user><x/></user_names>'],
+    ['an attribute', '<user_names n="1"><user>a</user></user_names>'],
+    ['markup inside a <user>', '<user_names><user><b>a</b></user></user_names>'],
+    ['an empty name', '<user_names><user></user></user_names>'],
+    ['a name with a space', '<user_names><user>a b</user></user_names>'],
+    ['text beside the users', '<user_names>a<user>a</user></user_names>'],
+    ['two lists', '<user_names><user>a</user></user_names><user_names><user>b</user></user_names>'],
+  ] as const) {
+    assert.is(errorCode(() => parseAdvertisement(withList(list))), 'ERR_WIRE_FIELD', what);
+  }
+  assert.is(errorCode(() => parseAdvertisement(withList('<user_names><user>a</user>'))), 'ERR_WIRE_FIELD', 'never closed');
+  // Quoted attribute values are skipped: a "/>" in one does not make a nested list look like the root's.
+  const nested = good.replace('</advertise>', '<future a="/>"><user_names><user>zed</user></user_names></future></advertise>');
+  assert.equal(parseAdvertisement(nested).userNames, ['alice', 'bob', 'alice']);
+});
+
+test('a document inside the budget that fails a check after 2,048 user names is refused without parsing them', () => {
+  const users = Array.from({ length: MAX_USER_NAMES }, (_, i) => `u${String(i).padStart(15, '0')}`);
+  const full = renderAdvertisement(sampleAdvertisement({ userNames: users }), { includeUserNames: true });
+  assert.is(errorCode(() => parseAdvertisement(full.replace(/<cpus>\d+</, '<cpus>x<'))), 'ERR_WIRE_FIELD');
+  assert.is(errorCode(() => parseAdvertisement(full.replace('</advertise>', '</advertisex>'))), 'ERR_WIRE_SYNTAX');
+  assert.is(errorCode(() => parseAdvertisement(full.replace('<user>u000000000002047</user>', '<user>bad name</user>'))), 'ERR_WIRE_FIELD');
 });
 
 test.run();
