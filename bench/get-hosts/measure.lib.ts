@@ -1,6 +1,7 @@
-/** Helpers for the get-hosts benchmarks: timed child runs with peak RSS, medians, a table. */
+/** Helpers for the get-hosts benchmarks: timed child runs with peak RSS, medians, a table, a fleet in its own process. */
 export { bundleGetHosts } from '../../testing/get-hosts/bundle.ts';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { table as formatTable } from '../lib/table.ts';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -42,4 +43,23 @@ export const table = (rows: Array<Record<string, string | number>>): string => f
 /** A random loopback /24 nobody else is likely to use at the same moment. */
 export function randomSubnet(): string {
   return `127.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}`;
+}
+
+/** bench/get-hosts/fleet.lib.ts in its own process: LIVE servers on SUBNET.1.., then DEAD black holes. */
+export async function startFleet(subnet: string, live: number, dead: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/get-hosts/fleet.lib.ts'), subnet, String(live), String(dead)], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`fleet exited with ${code}`)));
+  });
+  return child;
+}
+
+export async function stopFleet(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.stdin!.end();
+  await exited;
 }

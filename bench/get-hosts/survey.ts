@@ -14,32 +14,13 @@
  * Every child runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS (thin clients have neither).
  * The fleet runs in its own process so that it does not share the measured client's event loop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { officialNode } from '../../testing/node-binaries.ts';
 import { QUERY_MAGIC, QUERY_PADDED_BYTES } from '../../shared/wire/udp-query.ts';
-import { bundleGetHosts, measure, median, randomSubnet, root, table } from './measure.lib.ts';
+import { bundleGetHosts, measure, median, randomSubnet, startFleet, stopFleet, table } from './measure.lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
-
-async function startFleet(subnet: string, live: number, dead: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/get-hosts/fleet.lib.ts'), subnet, String(live), String(dead)], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`fleet exited with ${code}`)));
-  });
-  return child;
-}
-
-async function stopFleet(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.stdin!.end();
-  await exited;
-}
 
 /** The floor: the same queries from one socket, 30 replies counted, nothing parsed. Prints ms from first send to last reply. */
 const FLOOR = `const dgram = require('dgram'), { performance } = require('perf_hooks');
