@@ -70,8 +70,9 @@ void runCli(async () => {
     // Partial (5) when any line was rejected (each one was reported on stderr), 0 when every line decided.
     return (await replayFile(replay, (text) => void process.stdout.write(text))) > 0 ? EXIT.partial : EXIT.ok;
   }
-  (await import('../get-hosts/v8-flags.ts')).skipOptimizingCompilers();
   const { runGetHosts } = await import('../get-hosts/main.ts');
+  // After main.ts and the built-in modules it loads (see v8-flags.ts), before any real work.
+  (await import('../get-hosts/v8-flags.ts')).skipOptimizingCompilers();
   return runGetHosts(args, { env: process.env, write: (text) => void process.stdout.write(text) });
 }).then(() => {
   // Nothing that matters is left once the list is printed (stdout to a pipe or file is written
