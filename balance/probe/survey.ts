@@ -175,6 +175,8 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
   const onUdpError = (t: Target, err: NodeJS.ErrnoException): void => {
     if (t.settled || t.tcp) return;
     if (err.code === 'ECONNREFUSED') {
+      // Nothing will come on it now: its descriptor goes back before TCP takes one.
+      closeOwnSocket(t);
       t.udpRefused = true;
       return startTcp(t);
     }
