@@ -9,6 +9,10 @@
  * reject its built-in code cache for everything, which costs more than it saves. An unknown flag
  * would be reported on stdout, so Maglev's is named only where V8 has it. Never for long-lived
  * processes (the greeter bridge): they do run long enough to gain from it.
+ *
+ * A V8 code cache (vm.Script createCachedData) made AFTER this call carries the changed flags and is
+ * rejected at every later start (checked on Node 20 and 24): a code cache for the bundle must be
+ * created before it, or by a process that never calls it.
  */
 import cluster from 'node:cluster';
 import dns from 'node:dns';
