@@ -4,7 +4,8 @@
  * (each one refuses: ICMP port unreachable for UDP, RST for TCP). Up to 64 servers the survey gives
  * each its own connected UDP socket; past that one socket per address family, and at most 64 TCP
  * fallbacks open at once (balance/probe/survey.ts). Either way it must decide, print the live server
- * first, and report every other server Down as refused: never EMFILE, never a crash.
+ * first, and report every other server Down as refused: never EMFILE, never a crash. And with fewer
+ * descriptors than servers, the connected sockets that cannot be opened fall back to the shared one.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,12 +37,12 @@ function serverList(count: number, live: string, at: number): string[] {
 interface Doc {
   chosen: string;
   elapsedMs: number;
-  servers: Array<{ server: string; status: string; error: { message: string } | null }>;
+  servers: Array<{ server: string; status: string; via: string | null; error: { message: string } | null }>;
 }
 
-async function runLimited(list: string[]): Promise<{ code: number | null; doc: Doc; stderr: string }> {
+async function runLimited(list: string[], nofile = 256): Promise<{ code: number | null; doc: Doc; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_') && k !== 'NODE_OPTIONS'));
-  const r = await runProcess('prlimit', ['--nofile=256', process.execPath, join(dir, 'get_hosts.cjs'), '--servers', list.join(' '), '--json'], {
+  const r = await runProcess('prlimit', [`--nofile=${nofile}`, process.execPath, join(dir, 'get_hosts.cjs'), '--servers', list.join(' '), '--json'], {
     // Not about timing: a deadline a loaded machine keeps, and no round-trip ceiling.
     env: { ...env, LDM_BALANCE_CACHE: join(dir, 'none.json'), LDM_BALANCE_DISCOVER: 'N', LDM_BALANCE_TIMEOUT_MS: '4000', LDM_BALANCE_MAX_RTT_MS: '0' },
     timeoutMs: 60_000,
@@ -78,6 +79,16 @@ test('1,000 servers under ulimit -n 256: the first 256 used (one warning), one s
   assert.is(code, 0);
   assertRefusedButLive(doc, live.address, 256);
   assert.ok(doc.elapsedMs < 4000, `decided at ${doc.elapsedMs} ms`);
+});
+
+test('30 live servers under ulimit -n 40: the connected sockets that cannot be opened (EMFILE) hand their server to the shared socket; every server found over UDP', async () => {
+  for (let n = 11; n <= 40; n++) await fleet.start(n, { ad: sampleAdvertisement({ hostname: `app${n}` }) });
+  const list = Array.from({ length: 30 }, (_, i) => fleet.address(i + 11));
+  // Node holds 12-23 descriptors itself: 40 leaves room for some of the 30 sockets, not all.
+  const { code, doc, stderr } = await runLimited(list, 40);
+  assert.is(stderr, '');
+  assert.is(code, 0);
+  assert.equal(doc.servers.map((s) => [s.status === 'Down' ? s.error!.message : 'up', s.via]), list.map(() => ['up', 'udp']));
 });
 
 test.run();
