@@ -121,12 +121,13 @@ for (const version of NODE_MATRIX) {
     assert.equal(doc.servers.map((s) => s.status), ['Idle', 'Idle', 'Down']);
     assert.equal(doc.servers.map((s) => s.via), ['udp', 'udp', null]);
     // The address where nothing listens: from Node 12 its connected UDP socket hears the port
-    // unreachable and TCP confirms at once, far before the TCP timer (2 s of the 5 s deadline);
+    // unreachable and TCP confirms at once, before the TCP timer (2 s of the 5 s deadline; typically
+    // tens of ms, but a machine at 4x oversubscription gets the whole margin);
     // Node 8 and 10 have no dgram connect(): unconnected, they learn it from TCP at the timer.
     const dead = doc.servers[2]!.error!.message;
     if (Number(version.split('.')[0]) >= 12) {
       assert.match(dead, /UDP port unreachable and TCP connection refused/, version);
-      assert.ok(doc.elapsedMs < 1000, `${version}: decided at ${doc.elapsedMs} ms, the TCP timer is at 2000`);
+      assert.ok(doc.elapsedMs < 2000, `${version}: decided at ${doc.elapsedMs} ms, the TCP timer is at 2000`);
     } else {
       assert.match(dead, /^ECONNREFUSED: TCP \S+ port \d+: connection refused/, version);
       assert.ok(doc.elapsedMs >= 2000, `${version}: decided at ${doc.elapsedMs} ms, before the TCP timer`);
