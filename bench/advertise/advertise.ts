@@ -1,29 +1,47 @@
 /**
- * ltsp-server-advertise benchmark, side by side on loopback in one run (about a minute on 2 cores):
- *  1. UDP answers/s: the daemon vs a bare Node dgram server sending the same number of bytes
- *  2. resident memory of the daemon while it answers a million UDP queries (checkpoints: flat?)
- *  3. a herd of 1,400 simultaneous UDP queries, each from its own 127.1.x.y address, against a
- *     daemon with the default rate limit (5/s, burst 20 per source) and against the bare server:
- *     all answered? p50/p99/max (the latencies include the load generator's own event loop)
- *  4. TCP answer-and-close/s: the daemon vs a bare Node net server writing the same bytes and closing
- * The daemon runs as shipped: the esbuild bundle of bin/ltsp-server-advertise.ts.
- * Usage: node --import tsx bench/advertise/advertise.ts [--quick]   (--quick: shorter rounds, 200k queries)
+ * ltsp-server-advertise benchmark: what answering costs the server, side by side in one run.
+ * Three servers answer the same query with a document of the same size:
+ *   - the daemon as shipped: the esbuild bundle, with the systemd unit's Node flags;
+ *   - bare Node: a minimal dgram/net script sending a fixed Buffer (the baseline of the targets);
+ *   - a C responder (responder.c): the physical floor.
+ * The load comes from a C generator (loadgen.c, closed loop over epoll), so the server is the
+ * bottleneck and not the client. Servers run on CPU 1 and the generator on CPU 0 (taskset), when
+ * there are two CPUs. Per round and server: answers, and the server's CPU time from /proc/PID/stat
+ * (utime + stime, every thread) before and after; so answers per CPU-second and CPU µs per answer
+ * hold even on a machine shared with other work. Rounds alternate the servers (rotating which goes
+ * first); figures are medians with min–max, ratios the median of the per-round ratios.
+ *   1. UDP queries (32 clients), the daemon's per-source rate limiter on (limits set too high to
+ *      refuse anyone: the bucket accounting runs on every query);
+ *   2. resident memory of the daemon over about a million UDP queries;
+ *   3. a herd of 1,400 simultaneous UDP queries from 1,400 source addresses against the daemon with
+ *      its default rate limit (Node clients: latencies include their event loop);
+ *   4. TCP connect, read the document, close (16 loops), default connection limits.
+ * NODE_EXTRA_CA_CERTS and NODE_OPTIONS are removed from every child's environment.
+ * Usage: node --import tsx bench/advertise/advertise.ts [--quick]   (--quick: fewer, shorter rounds)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { bundleCommand } from '../../scripts/bundle.mjs';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildQuery } from '../../shared/wire/udp-query.ts';
-import { percentile, startBareServer, tcpClosedLoop, udpClosedLoop } from './load.lib.ts';
+import { buildQuery, QUERY_MAGIC } from '../../shared/wire/udp-query.ts';
+import { rssMb } from '../lib/proc.ts';
+import { median, percentile } from '../lib/stats.ts';
+import { table } from '../lib/table.ts';
+import { watchdog } from '../lib/watchdog.ts';
+import { bundleDaemon, startBundledDaemon } from './daemon.lib.ts';
+import { compileC, measure, pinned, SERVER_PIN, startBareNode, startPrintingPort, type Load, type Sample, type Server } from './load.lib.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
-const ROUND_S = quick ? 1.5 : 2.5;
-const MILLION = quick ? 200_000 : 1_000_000;
+const ROUNDS = quick ? 7 : 15;
+const ROUND_S = quick ? 0.8 : 1.5;
+const UDP_CLIENTS = 32;
+const TCP_LOOPS = 16;
+const RSS_SLICES = 10;
+const RSS_SLICE_S = quick ? 0.5 : 2.5;
 const HERD = 1400;
+const stage = watchdog(quick ? 240 : 600);
 
 const tmp = mkdtempSync(join(tmpdir(), 'ltsp-bench-adv-'));
 const children: ChildProcess[] = [];
@@ -31,44 +49,21 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
+/** Every server started is killed on exit, also after a failure. */
+const started = <T extends Server>(server: T): T => {
+  children.push(server.child);
+  return server;
+};
 
-// The daemon as shipped: scripts/bundle.mjs's bundle of this one command (.mjs: the temp dir has no
-// package.json to say "module").
-const daemonJs = await bundleCommand('ltsp-server-advertise', join(tmp, 'ltsp-server-advertise.mjs'));
+stage('compiling the C generator and responder');
+const loadgen = compileC('loadgen', tmp);
+const responder = compileC('responder', tmp);
 
-async function startDaemon(name: string, extra: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [daemonJs, '--address', '127.0.0.1', '--port', '0', '--status-socket', join(tmp, `${name}.sock`),
-      '--procfs', join(root, 'testing/fixtures/proc/idle'), '--utmp', join(tmp, 'none'), ...extra],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  children.push(child);
-  let log = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      log += d;
-      const m = /listening on tcp \S+?:(\d+)/.exec(log);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
-  });
-}
+stage('bundling and starting the daemon');
+const daemonJs = await bundleDaemon(tmp);
+// The rate limiter stays on (1,000,000/s per source): every query pays for its bucket, none is refused.
+const daemon = started(await startBundledDaemon(daemonJs, tmp, 'main', { wrapper: SERVER_PIN, args: ['--rate-limit', '1000000', '--rate-burst', '1000000'] }));
 
-function rssMb(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]) / 1024;
-}
-
-function tcpSize(port: number): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let n = 0;
-    const s = connect({ port, host: '127.0.0.1' });
-    s.on('data', (c: Buffer) => (n += c.length));
-    s.on('close', () => resolve(n));
-  });
-}
-
-const daemon = await startDaemon('main', ['--rate-limit', '0', '--max-connections', '4096']);
 const query = buildQuery();
 const udpDocBytes = await new Promise<number>((resolve) => {
   const s = createSocket('udp4');
@@ -78,29 +73,83 @@ const udpDocBytes = await new Promise<number>((resolve) => {
   });
   s.bind(0, '127.0.0.1', () => s.send(query, daemon.port, '127.0.0.1'));
 });
-const tcpDocBytes = await tcpSize(daemon.port);
-// Same byte counts from the baselines. (The TCP document is the UDP one here: no sessions, no names.)
-const bareUdp = await startBareServer(udpDocBytes);
-children.push(bareUdp.child);
-
-const rows: string[][] = [];
-const udpRates = { daemon: 0, bare: 0 };
-// Alternate A/B twice so that a burst of other load on the machine hits both sides.
-for (let round = 0; round < 2; round++) {
-  udpRates.bare += await udpClosedLoop(bareUdp.port, query, 32, { seconds: ROUND_S });
-  udpRates.daemon += await udpClosedLoop(daemon.port, query, 32, { seconds: ROUND_S });
-}
-rows.push(['UDP answers/s', (udpRates.daemon / 2).toFixed(0), (udpRates.bare / 2).toFixed(0), (udpRates.daemon / udpRates.bare).toFixed(2), '>= 0.8']);
-
-// Resident memory over a million queries (UDP only, as in a login storm), checkpoints every tenth.
-const rss: number[] = [rssMb(daemon.child.pid!)];
-const millionRate = await udpClosedLoop(daemon.port, query, 64, {
-  total: MILLION,
-  every: MILLION / 10,
-  checkpoint: () => rss.push(rssMb(daemon.child.pid!)),
+const tcpDocBytes = await new Promise<number>((resolve) => {
+  let n = 0;
+  const s = connect({ port: daemon.port, host: '127.0.0.1' });
+  s.on('data', (c: Buffer) => (n += c.length));
+  s.on('close', () => resolve(n));
 });
-rows.push([`RSS MB over ${MILLION.toLocaleString('en')} queries`, rss.map((r) => r.toFixed(0)).join(' '), rssMb(bareUdp.child.pid!).toFixed(0), '', '< 80, flat']);
-rows.push(['  (queries/s in that run)', millionRate.toFixed(0), '', '', '']);
+
+const loads: number[] = [];
+const udpLoad: Load = { proto: 'udp', clients: UDP_CLIENTS, query, magic: QUERY_MAGIC };
+const tcpLoad: Load = { proto: 'tcp', clients: TCP_LOOPS, documentBytes: tcpDocBytes };
+const measureOn = (server: Server, load: Load, seconds: number): Promise<Sample> => {
+  loads.push(loadavg()[0]!);
+  return measure(loadgen, server, load, seconds);
+};
+
+type Servers = Record<'daemon' | 'bare node' | 'C', Server>;
+
+/** Alternating rounds over every server; a short warm-up each first (V8 optimises the hot path). */
+async function compare(load: Load, servers: Servers): Promise<Record<string, Sample[]>> {
+  const names = Object.keys(servers) as (keyof Servers)[];
+  const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) await measureOn(servers[n], load, 0.5);
+  for (let round = 0; round < ROUNDS; round++) {
+    stage(`${load.proto} round ${round + 1}`);
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(round + k) % names.length]!;
+      samples[n]!.push(await measureOn(servers[n], load, ROUND_S));
+    }
+  }
+  return samples;
+}
+
+const range = (xs: number[], digits: number) => {
+  const f = (x: number) => x.toFixed(digits);
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+};
+const perCpuS = (s: Sample) => s.answers / s.serverCpuS;
+const usPerAnswer = (s: Sample) => (s.serverCpuS / s.answers) * 1e6;
+
+function report(title: string, samples: Record<string, Sample[]>, target: string): string {
+  const ratio = (a: string, b: string) => samples[a]!.map((s, i) => perCpuS(s) / perCpuS(samples[b]![i]!));
+  const rows: (string | number)[][] = [['server', 'answers per CPU-second', 'CPU µs per answer', 'answers/s (wall)', 'server CPU busy', 'generator CPU busy', 'errors']];
+  for (const [name, xs] of Object.entries(samples)) {
+    rows.push([
+      name,
+      range(xs.map(perCpuS), 0),
+      range(xs.map(usPerAnswer), 1),
+      range(xs.map((s) => s.answers / s.wallS), 0),
+      range(xs.map((s) => (100 * s.serverCpuS) / s.wallS), 0) + ' %',
+      range(xs.map((s) => (100 * s.generatorCpuS) / s.wallS), 0) + ' %',
+      xs.reduce((a, s) => a + s.errors, 0),
+    ]);
+  }
+  return (
+    `\n${title}\n${table(rows, { rule: true })}\n` +
+    `  daemon / bare node, answers per CPU-second: ${range(ratio('daemon', 'bare node'), 2)}   target ${target}\n` +
+    `  daemon / C: ${range(ratio('daemon', 'C'), 2)}   bare node / C: ${range(ratio('bare node', 'C'), 2)}\n`
+  );
+}
+
+const out: string[] = [];
+stage('starting the baselines');
+const bareUdp = started(await startBareNode(udpDocBytes));
+const cUdp = started(await startPrintingPort([responder, String(udpDocBytes)]));
+const udp = await compare(udpLoad, { daemon, 'bare node': bareUdp, C: cUdp });
+out.push(report(`UDP query -> document (${query.length}-byte query, ${udpDocBytes}-byte document, ${UDP_CLIENTS} clients), ${ROUNDS} rounds of ${ROUND_S} s`, udp, '>= 0.9'));
+
+// Resident memory under sustained UDP load, checkpoints after every slice: flat?
+stage('RSS under UDP load');
+const rss: number[] = [rssMb(daemon.child.pid!)];
+let rssQueries = 0;
+for (let i = 0; i < RSS_SLICES; i++) {
+  rssQueries += (await measureOn(daemon, udpLoad, RSS_SLICE_S)).answers;
+  rss.push(rssMb(daemon.child.pid!));
+}
+out.push(`\nRSS MB of the daemon over ${rssQueries.toLocaleString('en')} UDP queries, at the start and after each tenth: ${rss.map((r) => r.toFixed(0)).join(' ')} (target < 80, flat; bare node ${rssMb(bareUdp.child.pid!).toFixed(0)}, C ${rssMb(cUdp.child.pid!).toFixed(1)})\n`);
+cUdp.child.kill();
 
 // The herd: every member has its own source address (127.1.x.y), as real thin clients do, so the
 // daemon runs with its default rate limit (5/s, burst 20 per source) and nobody is limited.
@@ -113,7 +162,7 @@ async function herd(port: number): Promise<number[]> {
       const s = createSocket('udp4');
       sockets.push(s);
       s.on('message', () => latencies.push(performance.now() - sentAt[i]!));
-      return new Promise<void>((r) => s.bind(0, `127.1.${i >> 8}.${(i & 255) + 1 > 254 ? 254 : (i & 255) + 1}`, () => r()));
+      return new Promise<void>((r) => s.bind(0, `127.1.${i >> 8}.${Math.min((i & 255) + 1, 254)}`, () => r()));
     }),
   );
   sockets.forEach((s, i) => {
@@ -125,34 +174,31 @@ async function herd(port: number): Promise<number[]> {
   return latencies.sort((a, b) => a - b);
 }
 // The first herd meets a freshly started daemon (code not yet optimised by V8: the 8 am case after a
-// reboot); the second one a warm daemon, as on a server that has been up for a while. Each source
-// spends 2 of its 20-query burst.
-const herdDaemon = await startDaemon('herd', []);
+// reboot); the next ones a warm daemon. Each source spends 3 of its 20-query burst.
+stage('herd');
+const herdDaemon = started(await startBundledDaemon(daemonJs, tmp, 'herd', { wrapper: SERVER_PIN }));
 const ms = (l: number[]) => `${percentile(l, 50).toFixed(1)} / ${percentile(l, 99).toFixed(1)} / ${(l.at(-1) ?? NaN).toFixed(1)}`;
+const herdRows: (string | number)[][] = [['herd of 1,400 sources', 'daemon answered', 'bare node answered', 'daemon p50 / p99 / max ms', 'bare node p50 / p99 / max ms']];
 for (const phase of ['cold', 'warm', 'warm']) {
   const ofDaemon = await herd(herdDaemon.port);
   const ofBare = await herd(bareUdp.port);
-  rows.push([`herd of ${HERD} (${phase}): answered`, String(ofDaemon.length), String(ofBare.length), (ofDaemon.length / HERD).toFixed(2), 'all']);
-  rows.push([`herd (${phase}) p50 / p99 / max ms`, ms(ofDaemon), ms(ofBare), '', 'p99 < 50']);
+  herdRows.push([phase, ofDaemon.length, ofBare.length, ms(ofDaemon), ms(ofBare)]);
 }
+out.push(`\n${table(herdRows, { rule: true })}\n  target: all answered, p99 < 50 ms (Node clients: their own event loop is in the latencies)\n`);
 herdDaemon.child.kill();
 bareUdp.child.kill();
 
-const bareTcp = await startBareServer(tcpDocBytes);
-children.push(bareTcp.child);
-const tcpRates = { daemon: 0, bare: 0 };
-for (let round = 0; round < 2; round++) {
-  tcpRates.bare += await tcpClosedLoop(bareTcp.port, tcpDocBytes, 16, ROUND_S);
-  tcpRates.daemon += await tcpClosedLoop(daemon.port, tcpDocBytes, 16, ROUND_S);
-}
-rows.push(['TCP answer+close/s', (tcpRates.daemon / 2).toFixed(0), (tcpRates.bare / 2).toFixed(0), (tcpRates.daemon / tcpRates.bare).toFixed(2), '>= 0.8']);
-rows.push(['RSS MB after the TCP rounds', rssMb(daemon.child.pid!).toFixed(0), rssMb(bareTcp.child.pid!).toFixed(0), '', '']);
-bareTcp.child.kill();
-daemon.child.kill();
+const bareTcp = started(await startBareNode(tcpDocBytes));
+const cTcp = started(await startPrintingPort([responder, String(tcpDocBytes)]));
+const tcp = await compare(tcpLoad, { daemon, 'bare node': bareTcp, C: cTcp });
+out.push(report(`TCP connect, read the document, close (${tcpDocBytes}-byte document, ${TCP_LOOPS} loops), ${ROUNDS} rounds of ${ROUND_S} s`, tcp, '>= 0.9'));
+out.push(`RSS MB after the TCP rounds: daemon ${rssMb(daemon.child.pid!).toFixed(0)}, bare node ${rssMb(bareTcp.child.pid!).toFixed(0)}\n`);
 
-const header = ['measure', 'daemon', 'bare node', 'ratio', 'target'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
-process.stdout.write(`UDP document ${udpDocBytes} bytes, query ${query.length} bytes; TCP document ${tcpDocBytes} bytes; node ${process.version}\n`);
+process.stdout.write(
+  out.join('') +
+    `\nnode ${process.version}; ${availableParallelism()} CPUs; ` +
+    (pinned ? 'servers pinned to CPU 1, the generator to CPU 0 (taskset)' : 'nothing pinned (one CPU, or no taskset)') +
+    `; 1-min load average during the run ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}; ` +
+    `NODE_EXTRA_CA_CERTS and NODE_OPTIONS removed from every child\n`,
+);
 process.exit(0);

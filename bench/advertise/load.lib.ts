@@ -1,100 +1,54 @@
 /**
- * Load generators for the advertise benchmark: closed-loop UDP and TCP clients (each client sends
- * its next request when the previous answer arrived, so the server's speed sets the rate), and the
- * bare Node servers the daemon is compared with.
+ * The load side of the advertise benchmarks, and the baselines the daemon is compared with:
+ * loadgen.c (a closed-loop C load generator, so the server and not the client is the bottleneck),
+ * responder.c (the C floor) and a bare Node responder, each compiled or started here. A measured
+ * round reads the server's CPU from /proc around one generator run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect } from 'node:net';
-export { percentile } from '../lib/stats.ts';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cleanEnv, cpuSeconds } from '../lib/proc.ts';
+import { ROOT } from './daemon.lib.ts';
 
-export interface UdpLoopLimit {
-  /** Stop after this long... */
-  seconds?: number;
-  /** ...or once this many answers arrived, calling `checkpoint` every `every` answers. */
-  total?: number;
-  every?: number;
-  checkpoint?: (answered: number) => void;
+const run = promisify(execFile);
+
+/**
+ * With two CPUs or more and taskset (util-linux): servers on CPU 1, the generator on CPU 0, so
+ * neither takes the other's core. Otherwise both float (`pinned` false, for the report).
+ */
+export const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+export const SERVER_PIN = pinned ? ['taskset', '-c', '1'] : [];
+const GENERATOR_PIN = pinned ? ['taskset', '-c', '0'] : [];
+
+/** Compiles bench/advertise/NAME.c into `dir` with gcc; returns the binary's path. */
+export function compileC(name: 'loadgen' | 'responder', dir: string): string {
+  const bin = join(dir, name);
+  execFileSync('gcc', ['-O2', '-Wall', '-o', bin, join(ROOT, `bench/advertise/${name}.c`)]);
+  return bin;
+}
+
+export interface Server {
+  child: ChildProcess;
+  port: number;
+}
+
+/** A server process (pinned like every server) that prints its port on stdout once it answers. */
+export function startPrintingPort(command: string[]): Promise<Server> {
+  const [cmd, ...args] = [...SERVER_PIN, ...command];
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'inherit'], env: cleanEnv() });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve({ child, port: Number(d.toString().trim()) }));
+    child.once('exit', (code) => reject(new Error(`${command[0]} exited ${code}`)));
+  });
 }
 
 /**
- * Closed-loop UDP queries from `clients` sockets, each sending its next query when its answer came.
- * Returns answers per second.
+ * The baseline: a bare Node process answering every UDP datagram with `bytes` bytes, and every TCP
+ * connection with `bytes` bytes then close, from one fixed Buffer. No parsing, limits or sampling.
  */
-export async function udpClosedLoop(port: number, query: Buffer, clients: number, limit: UdpLoopLimit): Promise<number> {
-  const total = limit.total ?? Infinity;
-  let answered = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  const sockets: UdpSocket[] = [];
-  const lastSent: number[] = [];
-  const send = (i: number) => {
-    lastSent[i] = performance.now();
-    sockets[i]!.send(query, port, '127.0.0.1');
-  };
-  await Promise.all(
-    Array.from({ length: clients }, (_, i) => {
-      const s = createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
-      sockets.push(s);
-      lastSent.push(0);
-      s.on('message', () => {
-        answered++;
-        if (limit.every && answered % limit.every === 0) limit.checkpoint?.(answered);
-        if (answered >= total) finish();
-        else send(i);
-      });
-      return new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    }),
-  );
-  const started = performance.now();
-  sockets.forEach((_, i) => send(i));
-  // A datagram lost on the way would stall its client: re-send after 50 ms of silence.
-  const revive = setInterval(() => {
-    const now = performance.now();
-    lastSent.forEach((t, i) => now - t > 50 && answered < total && send(i));
-  }, 25);
-  const timer = limit.seconds === undefined ? undefined : setTimeout(finish, limit.seconds * 1000);
-  await finished;
-  clearInterval(revive);
-  clearTimeout(timer);
-  const rate = answered / ((performance.now() - started) / 1000);
-  for (const s of sockets) s.close();
-  return rate;
-}
-
-/** `seconds` of connect, read to the end, reconnect, from `clients` parallel loops; returns answers/s. */
-export async function tcpClosedLoop(port: number, expectBytes: number, clients: number, seconds: number): Promise<number> {
-  let answered = 0;
-  let stop = false;
-  const loop = async () => {
-    while (!stop) {
-      await new Promise<void>((resolve) => {
-        const s = connect({ port, host: '127.0.0.1' });
-        let got = 0;
-        s.on('data', (c: Buffer) => (got += c.length));
-        s.on('error', () => resolve());
-        s.on('close', () => {
-          if (got > 0 && (expectBytes < 0 || got >= expectBytes - 8)) answered++;
-          resolve();
-        });
-      });
-    }
-  };
-  const started = performance.now();
-  const loops = Array.from({ length: clients }, loop);
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  stop = true;
-  const rate = answered / ((performance.now() - started) / 1000);
-  await Promise.all(loops);
-  return rate;
-}
-
-/**
- * The baselines: a bare Node process that answers every UDP datagram with `bytes` bytes, and every
- * TCP connection with `bytes` bytes then close. No parsing, no limits, no sampling.
- */
-export function startBareServer(bytes: number): Promise<{ child: ChildProcess; port: number }> {
-  const source = `
+export function startBareNode(bytes: number): Promise<Server> {
+  return startPrintingPort([process.execPath, '--input-type=module', '-e', `
     import dgram from 'node:dgram'; import net from 'node:net';
     const reply = Buffer.alloc(${bytes}, 0x78);
     const tcp = net.createServer((s) => { s.on('error', () => {}); s.end(reply); });
@@ -103,10 +57,35 @@ export function startBareServer(bytes: number): Promise<{ child: ChildProcess; p
       const udp = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
       udp.on('message', (m, r) => udp.send(reply, r.port, r.address));
       udp.bind(port, '127.0.0.1', () => process.stdout.write(port + '\\n'));
-    });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve({ child, port: Number(d.toString().trim()) }));
-    child.once('exit', (code) => reject(new Error(`bare server exited ${code}`)));
-  });
+    });`]);
+}
+
+export type Load =
+  | { proto: 'udp'; clients: number; query: Buffer; magic: string }
+  | { proto: 'tcp'; clients: number; documentBytes: number };
+
+export interface Sample {
+  answers: number;
+  wallS: number;
+  /** The server's CPU time (user + system, all threads) during the run. */
+  serverCpuS: number;
+  /** The generator's own: well below wallS means it waited for the server. */
+  generatorCpuS: number;
+  /** Refused, reset or short answers, and UDP errors. */
+  errors: number;
+}
+
+/** One run of the generator `loadgen` against `server` for `seconds`. */
+export async function measure(loadgen: string, server: Server, load: Load, seconds: number): Promise<Sample> {
+  const args =
+    load.proto === 'udp'
+      ? ['udp', String(server.port), String(seconds), String(load.clients), String(load.query.length), load.magic]
+      : ['tcp', String(server.port), String(seconds), String(load.clients), String(load.documentBytes)];
+  const [cmd, ...rest] = [...GENERATOR_PIN, loadgen, ...args];
+  const before = cpuSeconds(server.child.pid!);
+  const { stdout } = await run(cmd!, rest, { env: cleanEnv() });
+  const serverCpuS = cpuSeconds(server.child.pid!) - before;
+  const m = /answers (\d+) wall_us (\d+) cpu_us (\d+) errors (\d+)/.exec(stdout);
+  if (!m) throw new Error(`loadgen said: ${stdout}`);
+  return { answers: Number(m[1]), wallS: Number(m[2]) / 1e6, serverCpuS, generatorCpuS: Number(m[3]) / 1e6, errors: Number(m[4]) };
 }

@@ -2,7 +2,8 @@
  * Resident memory of the advertise daemon around a TCP flood (issue 17): at rest, at the peak of the
  * flood, and after it (at once, and once it has been quiet for QUIET_S seconds). The flood: 64 source
  * addresses (127.2.0.x) each holding 32 connections it never reads or closes (2,048 against the
- * default max_connections of 1,024 and max_connections_per_source of 32), while 32 loops connect,
+ * default max_connections of 1,024 and max_connections_per_source of 32), while 32 loops (the C
+ * generator, loadgen.c) connect,
  * read the document and reconnect as fast as they can, for FLOOD_S seconds. The daemon runs as
  * shipped: the esbuild bundle, default settings, with the Node flags of the unit's ExecStart (read
  * from advertise/systemd/advertise.service) and, for comparison, without them. Several rounds on one
@@ -12,14 +13,14 @@
  *   node --import tsx bench/advertise/memory.ts [rounds]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleCommand } from '../../scripts/bundle.mjs';
-import { tcpClosedLoop } from './load.lib.ts';
+import { cleanEnv, rssMb } from '../lib/proc.ts';
+import { bundleDaemon, startBundledDaemon, unitNodeFlags } from './daemon.lib.ts';
+import { compileC, measure } from './load.lib.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
 const ROUNDS = Number(process.argv[2] ?? 3);
 const FLOOD_S = 6;
 const QUIET_S = 10;
@@ -33,38 +34,19 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
-const env = { ...process.env };
-delete env.NODE_OPTIONS;
-delete env.NODE_EXTRA_CA_CERTS;
 
-const daemonJs = await bundleCommand('ltsp-server-advertise', join(tmp, 'ltsp-server-advertise.mjs'));
-const unit = readFileSync(join(root, 'advertise/systemd/advertise.service'), 'utf8');
-// "ExecStart=/usr/bin/node --flag ... /usr/bin/ltsp-server-advertise ...": the flags between the two.
-const unitFlags = /^ExecStart=\S*node((?: --\S+)*) /m.exec(unit)?.[1]?.trim().split(' ').filter(Boolean) ?? [];
-const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env });
+const daemonJs = await bundleDaemon(tmp);
+const loadgen = compileC('loadgen', tmp);
+const unitFlags = unitNodeFlags();
+const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: cleanEnv() });
 children.push(bare);
 let port = 0;
 
 async function startDaemon(flags: string[]): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [...flags, daemonJs, '--address', '127.0.0.1', '--port', '0', '--status-socket', join(tmp, `s${children.length}.sock`), '--procfs', join(root, 'testing/fixtures/proc/idle'), '--utmp', join(tmp, 'none')],
-    { stdio: ['ignore', 'ignore', 'pipe'], env },
-  );
-  children.push(child);
-  port = await new Promise<number>((resolve, reject) => {
-    let log = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      log += d;
-      const m = /listening on tcp \S+?:(\d+)/.exec(log);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
-  });
-  return child;
-}
-function rssMb(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]) / 1024;
+  const daemon = await startBundledDaemon(daemonJs, tmp, `s${children.length}`, { nodeFlags: flags });
+  children.push(daemon.child);
+  port = daemon.port;
+  return daemon.child;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -95,7 +77,8 @@ for (const [label, flags] of [[`unit flags (${unitFlags.join(' ') || 'none'})`, 
     let stop = false;
     const held = new Set<Socket>();
     for (let i = 0; i < SOURCES; i++) hold(`127.2.0.${i + 1}`, HELD_PER_SOURCE, held, () => stop);
-    const churn = tcpClosedLoop(port, -1, CHURN_LOOPS, FLOOD_S);
+    // Any bytes before the close count as an answer (1): a refused connection closes with none.
+    const churn = measure(loadgen, { child, port }, { proto: 'tcp', clients: CHURN_LOOPS, documentBytes: 1 }, FLOOD_S).then((s) => s.answers / s.wallS);
     let peak = 0;
     const until = performance.now() + FLOOD_S * 1000;
     while (performance.now() < until) {
