@@ -6,8 +6,8 @@
  *   - a C responder (responder.c): the physical floor.
  * The load comes from a C generator (loadgen.c, closed loop over epoll), so the server is the
  * bottleneck and not the client. Servers run on CPU 1 and the generator on CPU 0 (taskset), when
- * there are two CPUs. Per round and server: answers, and the server's CPU time from /proc/PID/stat
- * (utime + stime, every thread) before and after; so answers per CPU-second and CPU µs per answer
+ * there are two CPUs. Per round and server: answers, and the server's CPU time from /proc before and
+ * after (every thread; bench/lib/proc.ts); so answers per CPU-second and CPU µs per answer
  * hold even on a machine shared with other work. Rounds alternate the servers (rotating which goes
  * first); figures are medians with min–max, ratios the median of the per-round ratios.
  *   1. UDP queries (32 clients), the daemon's per-source rate limiter on (limits set too high to
@@ -17,7 +17,8 @@
  *      its default rate limit (Node clients: latencies include their event loop);
  *   4. TCP connect, read the document, close (16 loops), default connection limits.
  * NODE_EXTRA_CA_CERTS and NODE_OPTIONS are removed from every child's environment.
- * Usage: node --import tsx bench/advertise/advertise.ts [--quick]   (--quick: fewer, shorter rounds)
+ * Usage: node --import tsx bench/advertise/advertise.ts [--quick] [--only=udp|tcp]
+ *   --quick: fewer, shorter rounds; --only: that comparison alone (no memory, no herd)
  */
 import type { ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
@@ -34,6 +35,7 @@ import { bundleDaemon, startBundledDaemon } from './daemon.lib.ts';
 import { compileC, measure, pinned, SERVER_PIN, startBareNode, startPrintingPort, type Load, type Sample, type Server } from './load.lib.ts';
 
 const quick = process.argv.includes('--quick');
+const only = /^--only=(udp|tcp)$/.exec(process.argv.find((a) => a.startsWith('--only=')) ?? '')?.[1];
 const ROUNDS = quick ? 7 : 15;
 const ROUND_S = quick ? 0.8 : 1.5;
 const UDP_CLIENTS = 32;
@@ -134,22 +136,27 @@ function report(title: string, samples: Record<string, Sample[]>, target: string
 }
 
 const out: string[] = [];
-stage('starting the baselines');
-const bareUdp = started(await startBareNode(udpDocBytes));
-const cUdp = started(await startPrintingPort([responder, String(udpDocBytes)]));
-const udp = await compare(udpLoad, { daemon, 'bare node': bareUdp, C: cUdp });
-out.push(report(`UDP query -> document (${query.length}-byte query, ${udpDocBytes}-byte document, ${UDP_CLIENTS} clients), ${ROUNDS} rounds of ${ROUND_S} s`, udp, '>= 0.9'));
+async function udpSection(): Promise<void> {
+  stage('starting the UDP baselines');
+  const bare = started(await startBareNode(udpDocBytes));
+  const c = started(await startPrintingPort([responder, String(udpDocBytes)]));
+  const samples = await compare(udpLoad, { daemon, 'bare node': bare, C: c });
+  out.push(report(`UDP query -> document (${query.length}-byte query, ${udpDocBytes}-byte document, ${UDP_CLIENTS} clients), ${ROUNDS} rounds of ${ROUND_S} s`, samples, '>= 0.9'));
+  if (only) return;
 
-// Resident memory under sustained UDP load, checkpoints after every slice: flat?
-stage('RSS under UDP load');
-const rss: number[] = [rssMb(daemon.child.pid!)];
-let rssQueries = 0;
-for (let i = 0; i < RSS_SLICES; i++) {
-  rssQueries += (await measureOn(daemon, udpLoad, RSS_SLICE_S)).answers;
-  rss.push(rssMb(daemon.child.pid!));
+  // Resident memory under sustained UDP load, checkpoints after every slice: flat?
+  stage('RSS under UDP load');
+  const rss: number[] = [rssMb(daemon.child.pid!)];
+  let queries = 0;
+  for (let i = 0; i < RSS_SLICES; i++) {
+    queries += (await measureOn(daemon, udpLoad, RSS_SLICE_S)).answers;
+    rss.push(rssMb(daemon.child.pid!));
+  }
+  out.push(`\nRSS MB of the daemon over ${queries.toLocaleString('en')} UDP queries, at the start and after each tenth: ${rss.map((r) => r.toFixed(0)).join(' ')} (target < 80, flat; bare node ${rssMb(bare.child.pid!).toFixed(0)}, C ${rssMb(c.child.pid!).toFixed(1)})\n`);
+  c.child.kill();
+  await herdSection(bare);
+  bare.child.kill();
 }
-out.push(`\nRSS MB of the daemon over ${rssQueries.toLocaleString('en')} UDP queries, at the start and after each tenth: ${rss.map((r) => r.toFixed(0)).join(' ')} (target < 80, flat; bare node ${rssMb(bareUdp.child.pid!).toFixed(0)}, C ${rssMb(cUdp.child.pid!).toFixed(1)})\n`);
-cUdp.child.kill();
 
 // The herd: every member has its own source address (127.1.x.y), as real thin clients do, so the
 // daemon runs with its default rate limit (5/s, burst 20 per source) and nobody is limited.
@@ -173,27 +180,36 @@ async function herd(port: number): Promise<number[]> {
   for (const s of sockets) s.close();
   return latencies.sort((a, b) => a - b);
 }
+
 // The first herd meets a freshly started daemon (code not yet optimised by V8: the 8 am case after a
 // reboot); the next ones a warm daemon. Each source spends 3 of its 20-query burst.
-stage('herd');
-const herdDaemon = started(await startBundledDaemon(daemonJs, tmp, 'herd', { wrapper: SERVER_PIN }));
-const ms = (l: number[]) => `${percentile(l, 50).toFixed(1)} / ${percentile(l, 99).toFixed(1)} / ${(l.at(-1) ?? NaN).toFixed(1)}`;
-const herdRows: (string | number)[][] = [['herd of 1,400 sources', 'daemon answered', 'bare node answered', 'daemon p50 / p99 / max ms', 'bare node p50 / p99 / max ms']];
-for (const phase of ['cold', 'warm', 'warm']) {
-  const ofDaemon = await herd(herdDaemon.port);
-  const ofBare = await herd(bareUdp.port);
-  herdRows.push([phase, ofDaemon.length, ofBare.length, ms(ofDaemon), ms(ofBare)]);
+async function herdSection(bare: Server): Promise<void> {
+  stage('herd');
+  const herdDaemon = started(await startBundledDaemon(daemonJs, tmp, 'herd', { wrapper: SERVER_PIN }));
+  const ms = (l: number[]) => `${percentile(l, 50).toFixed(1)} / ${percentile(l, 99).toFixed(1)} / ${(l.at(-1) ?? NaN).toFixed(1)}`;
+  const rows: (string | number)[][] = [['herd of 1,400 sources', 'daemon answered', 'bare node answered', 'daemon p50 / p99 / max ms', 'bare node p50 / p99 / max ms']];
+  for (const phase of ['cold', 'warm', 'warm']) {
+    const ofDaemon = await herd(herdDaemon.port);
+    const ofBare = await herd(bare.port);
+    rows.push([phase, ofDaemon.length, ofBare.length, ms(ofDaemon), ms(ofBare)]);
+  }
+  out.push(`\n${table(rows, { rule: true })}\n  target: all answered, p99 < 50 ms (Node clients: their own event loop is in the latencies)\n`);
+  herdDaemon.child.kill();
 }
-out.push(`\n${table(herdRows, { rule: true })}\n  target: all answered, p99 < 50 ms (Node clients: their own event loop is in the latencies)\n`);
-herdDaemon.child.kill();
-bareUdp.child.kill();
 
-const bareTcp = started(await startBareNode(tcpDocBytes));
-const cTcp = started(await startPrintingPort([responder, String(tcpDocBytes)]));
-const tcp = await compare(tcpLoad, { daemon, 'bare node': bareTcp, C: cTcp });
-out.push(report(`TCP connect, read the document, close (${tcpDocBytes}-byte document, ${TCP_LOOPS} loops), ${ROUNDS} rounds of ${ROUND_S} s`, tcp, '>= 0.9'));
-out.push(`RSS MB after the TCP rounds: daemon ${rssMb(daemon.child.pid!).toFixed(0)}, bare node ${rssMb(bareTcp.child.pid!).toFixed(0)}\n`);
+async function tcpSection(): Promise<void> {
+  stage('starting the TCP baselines');
+  const bare = started(await startBareNode(tcpDocBytes));
+  const c = started(await startPrintingPort([responder, String(tcpDocBytes)]));
+  const samples = await compare(tcpLoad, { daemon, 'bare node': bare, C: c });
+  out.push(report(`TCP connect, read the document, close (${tcpDocBytes}-byte document, ${TCP_LOOPS} loops), ${ROUNDS} rounds of ${ROUND_S} s`, samples, '>= 0.9'));
+  out.push(`RSS MB after the TCP rounds: daemon ${rssMb(daemon.child.pid!).toFixed(0)}, bare node ${rssMb(bare.child.pid!).toFixed(0)}\n`);
+  bare.child.kill();
+  c.child.kill();
+}
 
+if (only !== 'tcp') await udpSection();
+if (only !== 'udp') await tcpSection();
 process.stdout.write(
   out.join('') +
     `\nnode ${process.version}; ${availableParallelism()} CPUs; ` +
