@@ -208,7 +208,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   listeners.udp.close();
   // Open connections end by themselves within write_timeout_ms; this only guards a stuck close.
   const force = setTimeout(() => {
-    for (const socket of tcp.open) socket.destroy();
+    for (const socket of tcp.open.keys()) socket.destroy();
   }, settings.writeTimeoutMs + 1000);
   const closed = new Promise<void>((resolve) => tcp.server.close(() => resolve()));
   // Logged once the listeners are closed: whoever reads this line gets "connection refused".

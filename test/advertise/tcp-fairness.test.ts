@@ -10,7 +10,12 @@ import * as assert from 'uvu/assert';
 import { parseAdvertisement } from '../../shared/wire/parse.ts';
 import { startDaemon, stopAll, within, type Daemon } from '../../testing/advertise/helpers.ts';
 
-test.after(stopAll);
+/** Every hog, stopped after the tests also when one failed: a hog re-connects for ever otherwise. */
+const allHogs = new Set<{ stop: () => void }>();
+test.after(async () => {
+  for (const h of allHogs) h.stop();
+  await stopAll();
+});
 
 /** The document, or '' when the daemon closed without one (refused), fetched from `from`. */
 function fetchFrom(d: Daemon, from: string): Promise<string> {
@@ -62,7 +67,7 @@ function hog(d: Daemon, from: string, want: number): { held: () => number; stop:
     });
   };
   for (let i = 0; i < want; i++) one();
-  return {
+  const h = {
     held: () => open.size,
     settled,
     stop() {
@@ -70,6 +75,8 @@ function hog(d: Daemon, from: string, want: number): { held: () => number; stop:
       for (const s of open) s.destroy();
     },
   };
+  allHogs.add(h);
+  return h;
 }
 
 test('one source re-opening idle connections holds its share; other sources always get the document', async () => {
@@ -96,9 +103,26 @@ test('when several sources fill the whole budget, a new source still gets the do
     const doc = await fetchFrom(d, from);
     assert.ok(doc.length > 0, `${from}: closed with no document`);
   }
-  for (const h of hogs) h.stop();
+  for (const h of allHogs) h.stop();
   await d.stop();
   assert.match(d.log(), /closed answered TCP connections of the source holding the most, to admit another: \d+ in the last/);
+});
+
+test('connections admitted before any limit was near still count toward their source\'s cap', async () => {
+  // The daemon only looks a source up once the open count reaches the per-source cap (below it,
+  // nobody can be over): the first 4 connections wait unattributed, and must be attributed then.
+  const d = await startDaemon({ args: ['--max-connections', '16', '--max-connections-per-source', '4', '--write-timeout', '20000'] });
+  const first = hog(d, '127.0.0.2', 3);
+  await within(first.settled, 20_000, 'three idle connections from 127.0.0.2');
+  const other = hog(d, '127.0.0.3', 1);
+  await within(other.settled, 20_000, 'one idle connection from 127.0.0.3');
+  assert.is(first.held() + other.held(), 4, 'all admitted unattributed');
+  const more = hog(d, '127.0.0.2', 5);
+  await within(more.settled, 20_000, '127.0.0.2 to be refused');
+  assert.is(first.held() + more.held(), 4, `127.0.0.2 holds ${first.held()} + ${more.held()}, its cap is 4`);
+  const doc = await fetchFrom(d, '127.0.0.3');
+  assert.ok(doc.length > 0, '127.0.0.3, under its cap, still gets the document');
+  for (const h of [first, other, more]) h.stop();
 });
 
 test('out of file descriptors: the /proc read failure says EMFILE, not "missing"', async () => {
