@@ -103,7 +103,7 @@ test('when several sources fill the whole budget, a new source still gets the do
     const doc = await fetchFrom(d, from);
     assert.ok(doc.length > 0, `${from}: closed with no document`);
   }
-  for (const h of allHogs) h.stop();
+  for (const h of hogs) h.stop();
   await d.stop();
   assert.match(d.log(), /closed answered TCP connections of the source holding the most, to admit another: \d+ in the last/);
 });
