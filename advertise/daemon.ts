@@ -24,7 +24,7 @@ import { formatStatus, serveStatus, type StatusReport } from './status.ts';
 import { createTcpResponder } from './tcp-responder.ts';
 import { attachUdpResponder } from './udp-responder.ts';
 import { advertiseMetrics } from './metrics.ts';
-import { readPoolSummary } from './pool-summary.ts';
+import { PoolSummaryFile } from './pool-summary.ts';
 import type { PoolSummary } from '../shared/wire/advertisement.ts';
 import { startMetrics } from '../shared/metrics/publish.ts';
 
@@ -74,10 +74,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   });
   let pool: PoolSummary | undefined;
   let poolFailing = false;
+  // Read when the document is rendered (each sample), and even then only after the file changed.
+  const poolFile = opts.poolSummary ? new PoolSummaryFile(opts.poolSummary) : undefined;
   const readPool = () => {
-    if (!opts.poolSummary) return;
+    if (!poolFile) return;
     try {
-      pool = readPoolSummary(opts.poolSummary);
+      pool = poolFile.current();
       poolFailing = false;
     } catch (err) {
       pool = undefined;
@@ -202,6 +204,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   notifier.stopping(`${signal}: finishing ${tcp.open.size} open TCP connection(s)`);
   process.off('SIGHUP', onHup).off('SIGUSR1', onUsr1);
   sampler.stop();
+  poolFile?.close();
   clearInterval(summaryTimer);
   status?.close();
   await metrics?.close();

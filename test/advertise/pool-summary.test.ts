@@ -6,7 +6,8 @@
 import { test } from 'uvu';
 import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../shared/fs/atomic-write.ts';
 import { join } from 'node:path';
 import { fetchTcp, queryUdp, startDaemon, stopAll, tempDir } from '../../testing/advertise/helpers.ts';
 import { cli, startDaemon as startPool, type Daemon as PoolDaemon } from '../../testing/winbind-pool/harness.ts';
@@ -52,6 +53,46 @@ test('a stale or broken summary is not advertised; a broken one is logged once',
   await new Promise((r) => setTimeout(r, 1000)); // several samples of the same failure streak
   assert.is(d.log().match(/pool summary not advertised/g)?.length, 1, 'once per streak');
   assert.is(parseAdvertisement(await fetchTcp(d.port)).pool, undefined);
+});
+
+const summaryText = (workers: number) => JSON.stringify({ at: Date.now(), workers, busy: 0, max: 8, queue: 0 });
+
+test('the summary is read when the file changes, not at every sample', async () => {
+  const dir = tempDir('pool-summary-watch-');
+  const summary = join(dir, 'summary.json');
+  const trace = join(dir, 'trace');
+  writeFileSync(summary, summaryText(2));
+  const d = await startDaemon({
+    wrapper: ['strace', '-f', '-qq', '-e', 'trace=openat', '-o', trace, '--'],
+    args: ['--pool-summary', summary, '--sample-interval', '100'],
+  });
+  await until('<pool> advertised', async () => (parseAdvertisement(await fetchTcp(d.port)).pool?.workers === 2 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 1500)); // 15 samples with no change
+  // SIGTERM to strace would only detach it: stop the daemon itself; strace ends with it.
+  const daemonPid = Number(readFileSync(`/proc/${d.child.pid}/task/${d.child.pid}/children`, 'utf8').trim().split(' ')[0]);
+  process.kill(daemonPid, 'SIGTERM');
+  await d.exited;
+  const opens = readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes(summary)).length;
+  assert.ok(opens >= 1 && opens <= 2, `${opens} opens of the summary in 15+ samples`);
+});
+
+test('a summary replaced by rename, or a runtime directory made again, is followed', async () => {
+  const dir = join(tempDir('pool-summary-rename-'), 'run');
+  mkdirSync(dir);
+  const summary = join(dir, 'summary.json');
+  writeFileAtomic(summary, summaryText(2));
+  const d = await startDaemon({ args: ['--pool-summary', summary, '--sample-interval', '100'] });
+  const workers = async () => parseAdvertisement(await fetchTcp(d.port)).pool?.workers;
+  await until('2 workers', async () => ((await workers()) === 2 ? true : undefined));
+  writeFileAtomic(summary, summaryText(3)); // as the pool writes it: a temporary file renamed over
+  await until('3 workers after the rename', async () => ((await workers()) === 3 ? true : undefined));
+  rmSync(dir, { recursive: true }); // the pool stopped: systemd removes its RuntimeDirectory
+  await until('no <pool> once the directory is gone', async () => ((await workers()) === undefined ? true : undefined));
+  mkdirSync(dir); // the pool started again
+  writeFileAtomic(summary, summaryText(4));
+  await until('4 workers in the new directory', async () => ((await workers()) === 4 ? true : undefined));
+  writeFileAtomic(summary, summaryText(5));
+  await until('5 workers: the new directory is watched too', async () => ((await workers()) === 5 ? true : undefined));
 });
 
 test('wire: <pool> round-trips, is checked, and a full UDP document with it still fits the query', () => {
