@@ -14,6 +14,14 @@ import { isIPv6, type AddressInfo, type Server } from 'node:net';
 import type { ListenFd } from '../shared/listen-fds.ts';
 import { BindError, ListenFdTypeError } from './errors.ts';
 
+/**
+ * Every reply goes to the address a datagram came from, always an IP literal: the UDP socket's
+ * lookup hands it back as it is. (Node's default dns.lookup checks it with a regular expression
+ * and answers on the next tick, for every reply.)
+ */
+const literalLookup = (address: string, family: unknown, callback: (err: null, address: string, family: number) => void): void =>
+  callback(null, address, address.includes(':') ? 6 : 4);
+
 export type FdKind = 'tcp' | 'udp4' | 'udp6';
 
 /**
@@ -109,7 +117,7 @@ export async function adoptListeners(fds: readonly ListenFd[], tcp: Server, proc
     throw new ListenFdTypeError(t.fd, `cannot listen on it as TCP: ${(err as Error).message}`, { cause: err });
   }
   if (typeof tcp.address() === 'string') throw new ListenFdTypeError(t.fd, 'is a Unix socket, expected TCP');
-  const udp = createSocket({ type: u.kind as 'udp4' | 'udp6' });
+  const udp = createSocket({ type: u.kind as 'udp4' | 'udp6', lookup: literalLookup });
   try {
     await bindUdp(udp, { fd: u.fd });
   } catch (err) {
@@ -131,7 +139,7 @@ export async function bindListeners(address: string, port: number, tcp: Server):
       throw new BindError(`cannot listen on TCP ${address}:${port}: ${(err as Error).message}`, { cause: err });
     }
     const actual = (tcp.address() as AddressInfo).port;
-    const udp = createSocket({ type, recvBufferSize: UDP_RECEIVE_BUFFER_BYTES });
+    const udp = createSocket({ type, recvBufferSize: UDP_RECEIVE_BUFFER_BYTES, lookup: literalLookup });
     try {
       await bindUdp(udp, { address, port: actual });
       return { tcp, udp, describe: describe(tcp, udp, 'bound') };

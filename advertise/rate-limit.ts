@@ -69,9 +69,9 @@ export class SourceRateLimiter {
 
 /** The rate-limiting identity of an address: IPv4 (also when mapped into IPv6) as is, IPv6 by /64. */
 export function sourceKey(address: string): string {
+  if (!address.includes(':')) return address; // IPv4 (on every query: no regular expression)
   const v4 = unmapIPv4(address);
   if (v4 !== address) return v4;
-  if (!address.includes(':')) return address;
   const bare = address.split('%')[0]!.toLowerCase();
   const [head = '', tail] = bare.split('::');
   const front = head === '' ? [] : head.split(':');

@@ -55,6 +55,8 @@ interface Open {
   acceptedAt: number;
   /** Bytes the client sent, read and dropped. */
   drained: number;
+  /** Destroyed at its deadline; stays in `open` until its 'close'. */
+  timedOut: boolean;
 }
 
 export interface TcpResponder {
@@ -88,6 +90,7 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
     const timeout = deps.writeTimeoutMs();
     const now = performance.now();
     for (const o of open.values()) {
+      if (o.timedOut) continue;
       const left = o.acceptedAt + timeout - now;
       if (left > 0) {
         deadlineTimer = setTimeout(expire, Math.max(left, DEADLINE_BATCH_MS)).unref();
@@ -95,14 +98,41 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
       }
       counters.tcpTimedOut++;
       throttled.count('notice', 'closed TCP connections whose client did not finish in time');
-      o.socket.destroy(); // 'close' (later) releases it; out of the order now, so the loop moves on
-      open.delete(o.socket);
+      o.timedOut = true;
+      o.socket.destroy(); // its 'close' (later) releases it
     }
   };
-  const onError = (err: Error): void => {
+
+  // The socket events, one function each for every connection (`this` is the socket): no closures
+  // to allocate per connection.
+  function onClose(this: Socket): void {
+    const o = open.get(this);
+    if (o === undefined) return;
+    open.delete(this);
+    if (o.source === undefined) pending.delete(o);
+    else share.release(o.source, o);
+  }
+  function onError(err: Error): void {
     counters.tcpErrors++;
     throttled.count('info', `TCP connection error (${(err as NodeJS.ErrnoException).code ?? err.message})`);
-  };
+  }
+  // Flowing mode: what the client sends is read and dropped as it comes.
+  function onData(this: Socket, chunk: Buffer): void {
+    const o = open.get(this);
+    if (o === undefined) return;
+    o.drained += chunk.length;
+    if (o.drained > MAX_DRAINED_BYTES) {
+      counters.tcpFlooded++;
+      throttled.count('notice', `closed TCP connections that sent more than ${MAX_DRAINED_BYTES} bytes`);
+      this.destroy();
+    }
+  }
+  // The whole document is with the kernel.
+  function onFinish(this: Socket): void {
+    counters.tcpServed++;
+    const o = open.get(this);
+    if (o !== undefined) o.answered = true;
+  }
 
   const server = createServer((socket) => {
     if (filter && !filter.allows(socket.remoteAddress)) {
@@ -113,7 +143,7 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
     }
     const limits = deps.limits();
     share.capacity = limits.maxConnections;
-    const entry: Open = { socket, source: undefined, answered: false, acceptedAt: performance.now(), drained: 0 };
+    const entry: Open = { socket, source: undefined, answered: false, acceptedAt: performance.now(), drained: 0, timedOut: false };
     if (share.size + pending.size < Math.min(limits.maxConnectionsPerSource, limits.maxConnections)) {
       pending.add(entry);
     } else {
@@ -144,25 +174,8 @@ export function createTcpResponder(deps: TcpResponderDeps): TcpResponder {
     open.set(socket, entry);
     // Unref'd: the open sockets keep the daemon alive, a deadline alone must not (SIGTERM drains).
     deadlineTimer ??= setTimeout(expire, deps.writeTimeoutMs()).unref();
-    socket.on('close', () => {
-      open.delete(socket);
-      if (entry.source === undefined) pending.delete(entry);
-      else share.release(entry.source, entry);
-    });
-    socket.on('error', onError);
-    // The listener puts the socket in flowing mode: read and dropped as it comes.
-    socket.on('data', (chunk: Buffer) => {
-      entry.drained += chunk.length;
-      if (entry.drained > MAX_DRAINED_BYTES) {
-        counters.tcpFlooded++;
-        throttled.count('notice', `closed TCP connections that sent more than ${MAX_DRAINED_BYTES} bytes`);
-        socket.destroy();
-      }
-    });
-    socket.end(deps.document(), () => {
-      counters.tcpServed++;
-      entry.answered = true;
-    });
+    socket.on('close', onClose).on('error', onError).on('data', onData).on('finish', onFinish);
+    socket.end(deps.document());
   });
   return { server, open };
 }
