@@ -29,11 +29,6 @@ export class PoolSummaryError extends BalanceError {
 /** The pool rewrites its file this often (winbind-pool/summary-file.ts). */
 const POOL_WRITE_MS = 5_000;
 
-export function readPoolSummary(path: string, now = Date.now()): PoolSummary | undefined {
-  const read = readStampedSummary(path);
-  return read === undefined || now - read.at > MAX_AGE_MS ? undefined : read.pool;
-}
-
 /** The summary and its time stamp ("at", ms since the epoch); undefined when there is no file. */
 function readStampedSummary(path: string): { at: number; pool: PoolSummary } | undefined {
   let text: string;
