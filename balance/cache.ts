@@ -4,12 +4,11 @@
  * written atomically (shared/fs/atomic-write.ts: temp file, fsync, rename) and read like network input: size-capped, every field
  * checked, each advertisement stored as its wire document and read back through the strict wire
  * parser. Anything stale, missing or malformed reads as "no cache".
+ *
+ * This module is the reading side (get_hosts); cache-write.ts writes (the greeter bridge), so that the
+ * client's bundle carries no XML builder.
  */
-import { mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '../shared/fs/atomic-write.ts';
-import { dirname } from 'node:path';
 import { parseAdvertisement } from '../shared/wire/parse.ts';
-import { renderAdvertisement } from '../shared/wire/render.ts';
 import { CacheError } from './errors.ts';
 import { readFileCapped } from '../shared/fs/read-capped.ts';
 import { MAX_SERVERS, parseServerList } from './servers.ts';
@@ -20,7 +19,7 @@ export const MAX_CACHE_BYTES = 1024 * 1024;
 /** A cache written this far in the future (clock stepped back) is not trusted. */
 const MAX_CLOCK_SKEW_MS = 1000;
 
-interface CachedReport {
+export interface CachedReport {
   server: string;
   reachable: boolean;
   rttMs?: number;
@@ -28,30 +27,6 @@ interface CachedReport {
   address?: string;
   error?: { code: string; message: string };
   document?: string;
-}
-
-export function writeSurveyCache(path: string, reports: readonly ServerReport[], nowMs: number): void {
-  const body = {
-    format: CACHE_FORMAT,
-    writtenAtMs: nowMs,
-    reports: reports.map((r): CachedReport => {
-      const server = r.server.host.includes(':') ? `[${r.server.host}]:${r.server.port}` : `${r.server.host}:${r.server.port}`;
-      const out: CachedReport = { server, reachable: r.reachable };
-      if (r.rttMs !== undefined) out.rttMs = r.rttMs;
-      if (r.via) out.via = r.via;
-      if (r.address) out.address = r.address;
-      if (r.error) out.error = { code: r.error.code, message: r.error.message };
-      // User names stay out: the cache may be readable by anyone on the thin client.
-      if (r.ad) out.document = renderAdvertisement(r.ad, { includeUserNames: false });
-      return out;
-    }),
-  };
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, JSON.stringify(body), 0o644);
-  } catch (err) {
-    throw new CacheError(`cannot write ${path}: ${(err as Error).message}`, err);
-  }
 }
 
 /**

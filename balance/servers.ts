@@ -2,7 +2,7 @@
  * Server lists as the administrator writes them: `host[:port]` entries (shared/net/address.ts)
  * separated by spaces or commas. The port defaults to the advertise port, 377.
  */
-import { isIP } from 'node:net';
+import { ipFamily } from '../shared/net/ip-family.ts';
 import { parseHostPort, type HostPort } from '../shared/net/address.ts';
 import { canonicalIPv6 } from '../shared/net/ipv6.ts';
 import { ADVERTISE_PORT } from '../shared/wire/advertisement.ts';
@@ -72,7 +72,7 @@ export function parseServerList(text: string, source: string, onInvalid?: Invali
 /** How the server is printed for LDM and in explanations: `host` for the default port, else `host:port`. */
 export function formatServer(s: ServerAddress): string {
   if (s.port === ADVERTISE_PORT) return s.host;
-  return isIP(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
+  return ipFamily(s.host) === 6 ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
 }
 
 /** Identity of a server for de-duplication, hashing and cache matching. */

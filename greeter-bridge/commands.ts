@@ -104,7 +104,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const [{ runServe }, { surveyPoll }, { writeSurveyCache }] = await Promise.all([
     import('./serve.ts'),
     import('./survey-poll.ts'),
-    import('../balance/cache.ts'),
+    import('../balance/cache-write.ts'),
   ]);
   return runServe({
     snapshotQueue: { name: queue, size: snapshotQueueSize(limits, flags, queue), mode, gid },

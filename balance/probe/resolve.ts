@@ -24,7 +24,7 @@
  * an NSS module knows cost a fork and an exec of getent (a few ms) instead of a thread.
  */
 import { spawn } from 'node:child_process';
-import { isIP } from 'node:net';
+import { ipFamily } from '../../shared/net/ip-family.ts';
 import { canonicalIPv6 } from '../../shared/net/ipv6.ts';
 import { readFileCapped } from '../../shared/fs/read-capped.ts';
 import { SurveyResolveError } from '../errors.ts';
@@ -48,7 +48,7 @@ const MAX_GETENT_OUTPUT = 64 * 1024;
  * abandoned at once (its child killed, its c-ares query cancelled) and the promise rejects.
  */
 export async function resolveHost(host: string, signal: AbortSignal, files: ResolverFiles = SYSTEM_FILES): Promise<string> {
-  if (isIP(host)) return canonicalIPv6(host);
+  if (ipFamily(host)) return canonicalIPv6(host);
   if (signal.aborted) throw new SurveyResolveError(host, new Error('abandoned at the deadline'));
   if (filesFirst(files.nsswitch)) {
     const found = lookupHostsFile(files.hosts, host);
@@ -88,7 +88,7 @@ export function lookupHostsFile(path: string, host: string): string | undefined 
   const wanted = host.toLowerCase().replace(/\.$/, '');
   for (const raw of text.split('\n')) {
     const fields = raw.replace(/#.*/, '').trim().split(/\s+/);
-    if (fields.length < 2 || !isIP(fields[0]!)) continue;
+    if (fields.length < 2 || !ipFamily(fields[0]!)) continue;
     for (let i = 1; i < fields.length; i++) {
       if (fields[i]!.toLowerCase() === wanted) return canonicalIPv6(fields[0]!);
     }
@@ -117,7 +117,7 @@ function lookupWithGetent(host: string, signal: AbortSignal, getent: string): Pr
     });
     child.once('close', (code) => {
       const address = out.split(/\s+/)[0] ?? '';
-      if (code === 0 && isIP(address)) return finish(undefined, canonicalIPv6(address));
+      if (code === 0 && ipFamily(address)) return finish(undefined, canonicalIPv6(address));
       // getent's exit 2 is "not found" (for a name: NXDOMAIN or no data in every source).
       finish(new SurveyResolveError(host, new Error(code === 2 ? 'no such host' : `getent ahosts failed (exit ${code})`)));
     });

@@ -16,7 +16,7 @@
  */
 import { createSocket, Socket, type RemoteInfo } from 'node:dgram';
 import { unmapIPv4 } from '../../shared/net/address.ts';
-import { isIP } from 'node:net';
+import { ipFamily } from '../../shared/net/ip-family.ts';
 import { canonicalIPv6 } from '../../shared/net/ipv6.ts';
 import type { Advertisement } from '../../shared/wire/advertisement.ts';
 import { WireSyntaxError } from '../../shared/wire/errors.ts';
@@ -139,7 +139,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
   };
 
   const socketFor = (address: string): Socket => {
-    const family = isIP(address) === 6 ? 'udp6' : 'udp4';
+    const family = ipFamily(address) === 6 ? 'udp6' : 'udp4';
     let socket = sockets[family];
     if (!socket) {
       socket = createSocket({ type: family });

@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { FIXTURES, startDaemon, stopAll } from '../../testing/advertise/helpers.ts';
 import { installHook } from '../../testing/get-hosts/installed-hook.ts';
 import { NODE_MATRIX, officialNode } from '../../testing/node-binaries.ts';

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { parseServerList } from '../../balance/servers.ts';
 import { surveyServers } from '../../balance/probe/survey.ts';
 import { BUSY, IDLE, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';

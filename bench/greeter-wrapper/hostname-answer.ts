@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { surveyServers } from '../../balance/probe/survey.ts';
 import { parseServerList } from '../../balance/servers.ts';
 import { bundleCommand } from '../../scripts/bundle.mjs';

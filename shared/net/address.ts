@@ -6,7 +6,7 @@
  * address alone. A host name is checked strictly: it may reach a command line (ssh-keyscan), where a
  * name starting with "-" would be read as an option.
  */
-import { isIP } from 'node:net';
+import { ipFamily } from './ip-family.ts';
 import { canonicalIPv6 } from './ipv6.ts';
 import { HOSTNAME_PATTERN } from '../wire/advertisement.ts';
 
@@ -30,8 +30,8 @@ export function parseHostPort(entry: string, defaultPort: number): HostPort | st
   if (bracketed) {
     host = bracketed[1]!;
     portText = bracketed[2];
-    if (isIP(host) !== 6) return 'has brackets around something that is not an IPv6 address';
-  } else if (isIP(entry) === 6) {
+    if (ipFamily(host) !== 6) return 'has brackets around something that is not an IPv6 address';
+  } else if (ipFamily(entry) === 6) {
     return { host: canonicalIPv6(entry), port: defaultPort };
   } else {
     const colon = entry.lastIndexOf(':');
@@ -48,7 +48,7 @@ export function parseHostPort(entry: string, defaultPort: number): HostPort | st
     }
     port = Number(portText);
   }
-  if (isIP(host) === 0 && !isHostname(host)) return 'is not a host name or IP address';
+  if (ipFamily(host) === 0 && !isHostname(host)) return 'is not a host name or IP address';
   return { host: canonicalIPv6(host), port };
 }
 

@@ -7,11 +7,11 @@
  * Written by hand rather than with `new URL('http://[…]')`: the URL parser refuses zones and prints
  * mapped IPv4 in hex, and this runs on the thin client's Node 8 too.
  */
-import { isIP } from 'node:net';
+import { ipFamily } from './ip-family.ts';
 
 /** The canonical form of an IPv6 address; anything that is not one is returned unchanged. */
 export function canonicalIPv6(address: string): string {
-  if (isIP(address) !== 6) return address;
+  if (ipFamily(address) !== 6) return address;
   const percent = address.indexOf('%');
   const zone = percent === -1 ? '' : address.slice(percent);
   const groups = expand(percent === -1 ? address : address.slice(0, percent));

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CACHE_FORMAT, MAX_CACHE_BYTES, readSurveyCache, writeSurveyCache } from '../../balance/cache.ts';
+import { CACHE_FORMAT, MAX_CACHE_BYTES, readSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import type { ServerReport } from '../../balance/probe/survey.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { gatherDecision } from '../../balance/gather.ts';
 import { surveyServers } from '../../balance/probe/survey.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../balance/settings.ts';

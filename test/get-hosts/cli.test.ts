@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { localIdentity } from '../../ltsp/identity.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
 import { bundleGetHosts } from '../../testing/get-hosts/bundle.ts';

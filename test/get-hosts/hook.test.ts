@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { FIXTURES, startDaemon, stopAll, type Daemon } from '../../testing/advertise/helpers.ts';
 import { randomSubnet, startFakeServer } from '../../testing/get-hosts/fake-fleet.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { NODE_MATRIX, officialNode } from '../../testing/node-binaries.ts';
 import { installHook, type InstalledHook } from '../../testing/get-hosts/installed-hook.ts';
 

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSurveyCache } from '../../balance/cache.ts';
+import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { surveyServers } from '../../balance/probe/survey.ts';
 import { parseServerList } from '../../balance/servers.ts';
 import { bundleCommand } from '../../scripts/bundle.mjs';
