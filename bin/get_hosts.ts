@@ -30,6 +30,9 @@ Options:
   --json             the same as JSON, on one line
   --replay FILE      decide again, with no network, from get_hosts --json lines in FILE
                      (each may add "override": {"algorithm", "mac", "seed"}); one decision per line
+  --write-code-cache (root; the client package's postinst runs it) compile this
+                     installed bundle once and save V8's code cache for this Node
+                     in /var/cache/ltsp-balance/, which later starts then use
   -h, --help         this help
   -V, --version      print the version
 `;
@@ -52,6 +55,7 @@ void runCli(async () => {
         explain: { type: 'boolean' },
         json: { type: 'boolean' },
         replay: { type: 'string' },
+        'write-code-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -59,10 +63,15 @@ void runCli(async () => {
   } catch (err) {
     throw new UsageError(`${(err as Error).message} (get_hosts --help lists the options)`);
   }
-  const { help, version, replay, ...args } = parsed.values;
+  const { help, version, replay, 'write-code-cache': writeCache, ...args } = parsed.values;
   if (help || version) {
     process.stdout.write(help ? USAGE : versionLine('get_hosts'));
     return EXIT.ok;
+  }
+  if (writeCache) {
+    if (replay !== undefined || Object.keys(args).length > 0) throw new UsageError('--write-code-cache takes no other option');
+    const { writeCodeCache } = await import('../get-hosts/code-cache.ts');
+    return writeCodeCache();
   }
   if (replay !== undefined) {
     if (Object.keys(args).length > 0) throw new UsageError('--replay takes no other option: the settings come from each line');

@@ -26,9 +26,26 @@ esac
 # that does not load (truncated, unreadable), one clear line and exit 70 instead of a stack trace.
 # `node -e CODE BUNDLE ARGS...` leaves process.argv as [node, BUNDLE, ARGS...], what the bundle reads.
 # The caller puts `var t="...";` in front: the end of that line, saying what happens next.
-loader='var v=process.versions.node.split("."),b=require("path").resolve(process.argv[1]);
+#
+# The bundle is compiled with vm.Script as Node's require() would wrap it, handing V8 the code cache
+# `get_hosts --write-code-cache` wrote (get-hosts/code-cache.ts says why each check is there): used
+# only when it is a root-owned file nobody else may write, under <root>/var/cache/ltsp-balance/ for
+# the bundle <root>/usr/share/ltsp-balance/get_hosts.cjs, and its header names this Node, this
+# architecture and this bundle (the SHA-256 on its last line, its size and mtime). Otherwise, or when
+# V8 rejects the data, the bundle is compiled without it. Silent either way, unless
+# LTSP_BALANCE_DEBUG is set: then one <7> line says whether the cache was used, and why not.
+loader='var v=process.versions.node.split("."),P=require("path"),b=P.resolve(process.argv[1]),F=require("fs"),w="";
 if(+v[0]<8||+v[0]==8&&+v[1]<10){console.error("<3>get_hosts: Node.js "+process.version+" is too old (8.10 or newer needed)"+t);process.exit(70)}
-try{require(b)}catch(e){console.error("<3>get_hosts: "+b+" does not load on Node.js "+process.version+" ("+String(e&&e.message||e).split("\n")[0]+")"+t);process.exit(70)}'
+function C(s){var r=/\/\/# ltsp-balance-sha256=([0-9a-f]{64})\n?$/.exec(s.slice(-90)),k=/^(.*)\/usr\/share\/ltsp-balance\/get_hosts\.cjs$/.exec(b),f,n,z,h,a;
+if(!r||!k){w="none for "+b;return}f=k[1]+"/var/cache/ltsp-balance/get_hosts.cjs.v8cache";w=f+" not used: ";
+try{n=F.openSync(f,"r")}catch(e){w+=e.code;return}
+try{z=F.fstatSync(n);if(!z.isFile()||z.uid!==0||z.mode&18||z.size>67108864){w+="not a file only root can write";return}
+z=F.statSync(b);h="ltsp-balance-v8cache/1 "+process.version+" "+process.arch+" "+r[1]+" "+z.size+" "+Math.floor(z.mtime.getTime()/1000)+"\n";a=F.readFileSync(n);
+if(a.toString("latin1",0,h.length)!==h){w+="written for another bundle or Node.js";return}w=f+" used";return a.slice(h.length)}catch(e){w+=e.message}finally{F.closeSync(n)}}
+try{var s=F.readFileSync(b,"utf8"),d=C(s),x=new(require("vm").Script)("(function (exports, require, module, __filename, __dirname) { "+s.replace(/^#!/,"//")+"\n});",{filename:b,cachedData:d}),M=require("module"),m=new M(b,null);
+if(d&&x.cachedDataRejected)w=w.replace(/ used$/," not used: V8 rejected it (another V8 build or flags)");if(process.env.LTSP_BALANCE_DEBUG)console.error("<7>get_hosts: code cache "+w);
+m.filename=b;m.paths=M._nodeModulePaths(P.dirname(b));x.runInThisContext().call(m.exports,m.exports,function(i){return m.require(i)},m,b,P.dirname(b))}
+catch(e){console.error("<3>get_hosts: "+b+" does not load on Node.js "+process.version+" ("+String(e&&e.message||e).split("\n")[0]+")"+t);process.exit(70)}'
 
 node=
 if command -v node >/dev/null 2>&1; then node=node

@@ -25,7 +25,8 @@ export function localIdentity(): LocalIdentity {
     out.ip = v4.address;
     out.mac = v4.mac.toLowerCase();
   } else {
-    const any = external.flat().find((a) => a.mac !== '00:00:00:00:00:00');
+    // concat, not flat(): the hook runs on Node 8.10 and 10, which lack Array.prototype.flat.
+    const any = ([] as typeof external[number]).concat(...external).find((a) => a.mac !== '00:00:00:00:00:00');
     if (any) out.mac = any.mac.toLowerCase();
   }
   return out;

@@ -55,7 +55,11 @@ export function resolveSections(sections: readonly Section[], client: ClientIden
   });
   const findExact = (name: string): number => firstByName.get(lower(name)) ?? -1;
   // A name without *, ?, [ or \ matches by fnmatch only what it equals, which is not a glob match.
-  const globs = lowerNames.flatMap((name, i) => (/[*?[\\]/.test(name) ? [i] : []));
+  // (A loop, not flatMap: the hook runs on Node 8.10 and 10, which lack it.)
+  const globs: number[] = [];
+  lowerNames.forEach((name, i) => {
+    if (/[*?[\\]/.test(name)) globs.push(i);
+  });
   const findGlob = (id: string): number => globs.find((i) => lowerNames[i] !== lower(id) && fnmatch(sections[i]!.name, id)) ?? -1;
   const likes = (i: number): { target: number; tuple: Section['tuples'][number] }[] =>
     sections[i]!.tuples.filter((t) => lower(t.key) === 'like').map((tuple) => ({ target: findExact(tuple.value), tuple }));

@@ -14,7 +14,8 @@
 // Import: bundleAll(outdir), bundleCommand(name, outfile, { format, hook }), bundleFile(entry, ...),
 // HOOK_COMMANDS, commandNames().
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -72,8 +73,20 @@ export async function bundleFile(entry, outfile, { format = 'esm', hook = false 
     banner: { js: fmt === 'esm' ? ESM_BANNER : '#!/usr/bin/env node' },
     logLevel: 'warning',
   });
+  if (hook) appendFileSync(outfile, bundleIdLine(readFileSync(outfile)));
   chmodSync(outfile, hook ? 0o644 : 0o755);
   return outfile;
+}
+
+/**
+ * The last line of a hook bundle: the SHA-256 of everything before it. The V8 code cache written
+ * for the bundle (get-hosts/code-cache.ts) records it, and the wrapper's loader compares the two
+ * before handing V8 the cache; the line is read from the text the loader has in hand anyway, where
+ * hashing 150 KB at every start would cost milliseconds.
+ */
+export const BUNDLE_ID_PREFIX = '//# ltsp-balance-sha256=';
+export function bundleIdLine(content) {
+  return `${BUNDLE_ID_PREFIX}${createHash('sha256').update(content).digest('hex')}\n`;
 }
 
 export function commandNames() {
