@@ -26,6 +26,7 @@ import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
+import { reportError } from '../shared/cli.ts';
 import { BalanceError } from '../shared/errors.ts';
 import { EXIT } from '../shared/exit-codes.ts';
 import { CACHE_FORMAT } from '../balance/cache.ts';
@@ -137,8 +138,7 @@ export function writeCodeCache(): Promise<never> {
       writeAtomically(dir, file, [Buffer.from(header, 'latin1'), data]);
       process.exitCode = EXIT.ok;
     } catch (err) {
-      process.stderr.write(`<3>get_hosts: cannot write the code cache ${file}: ${(err as Error).message} (ERR_CODE_CACHE)\n`);
-      process.exitCode = EXIT.failure;
+      process.exitCode = reportError(err instanceof CodeCacheError ? err : new CodeCacheError(`cannot write the code cache ${file}: ${(err as Error).message}`, err));
     } finally {
       for (const f of readdirSync(warm)) unlinkSync(join(warm, f));
       rmdirSync(warm);

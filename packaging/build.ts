@@ -16,7 +16,7 @@ import { BalanceError, UsageError } from '../shared/errors.ts';
 import { logInfo } from '../shared/log.ts';
 import { PACKAGE_NAMES, planPackage, type PackageId, type PlannedFile } from '../admin/install/layout.ts';
 import { ARCHITECTURES, archInfo, hostArch } from './arch.ts';
-import { changelog, controlFile, COPYRIGHT, elfDepends, rulesFile, SERVER_PRERM } from './debian.ts';
+import { changelog, CLIENT_POSTINST, CLIENT_POSTRM, CLIENT_TRIGGERS, controlFile, COPYRIGHT, elfDepends, rulesFile, SERVER_PRERM } from './debian.ts';
 import { addonFiles } from './native.ts';
 
 export const SOURCE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,6 +94,9 @@ export async function buildPackages(options: BuildOptions = {}): Promise<string[
     writeFileSync(join(src, 'debian/copyright'), COPYRIGHT);
     writeFileSync(join(src, 'debian/rules'), rulesFile(PACKAGES), { mode: 0o755 });
     writeFileSync(join(src, `debian/${PACKAGE_NAMES.server}.prerm`), SERVER_PRERM, { mode: 0o755 });
+    writeFileSync(join(src, `debian/${PACKAGE_NAMES.client}.postinst`), CLIENT_POSTINST, { mode: 0o755 });
+    writeFileSync(join(src, `debian/${PACKAGE_NAMES.client}.postrm`), CLIENT_POSTRM, { mode: 0o755 });
+    writeFileSync(join(src, `debian/${PACKAGE_NAMES.client}.triggers`), CLIENT_TRIGGERS);
     // -d: the build needs debhelper only, not build-essential; -a: the arch-specific packages' architecture.
     const r = spawnSync('dpkg-buildpackage', ['-b', '-us', '-uc', '-d', `--host-arch=${arch.debian}`], {
       cwd: src,

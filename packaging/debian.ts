@@ -207,6 +207,37 @@ fi
 exit 0
 `;
 
+/**
+ * The client's postinst: the hook's V8 code cache for the chroot's Node (get-hosts/code-cache.ts),
+ * written at configure time and again when the chroot's nodejs changes (CLIENT_TRIGGERS). A cache
+ * that cannot be written (no nodejs yet, a read-only /var/cache) costs start-up time, never the
+ * installation: the hook runs uncached, so the postinst says so in one line and succeeds.
+ */
+export const CLIENT_POSTINST = `#!/bin/sh
+set -e
+case "$1" in
+configure|triggered)
+	/usr/share/ltsp/get_hosts --write-code-cache || echo "ltsp-balance-client: get_hosts runs without its code cache (start-up a few ms slower)" >&2 ;;
+esac
+#DEBHELPER#
+exit 0
+`;
+
+/** Removal takes the code cache with the bundle it was made for. */
+export const CLIENT_POSTRM = `#!/bin/sh
+set -e
+case "$1" in
+remove|purge)
+	rm -f /var/cache/ltsp-balance/get_hosts.cjs.v8cache /var/cache/ltsp-balance/.get_hosts.cjs.v8cache.*
+	rmdir /var/cache/ltsp-balance 2>/dev/null || true ;;
+esac
+#DEBHELPER#
+exit 0
+`;
+
+/** A new nodejs in the chroot (another V8) makes the cache useless: rewrite it (the postinst's `triggered`). */
+export const CLIENT_TRIGGERS = 'interest-noawait /usr/bin/node\ninterest-noawait /usr/bin/nodejs\n';
+
 /** libc6/libstdc++/libgcc dependencies of the ELF objects among `files`, from their version needs. */
 export function elfDepends(files: readonly PlannedFile[], stageDir: string): string[] {
   let glibc: number[] | undefined;

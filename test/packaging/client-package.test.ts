@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { clientFixture, copyDeb, hostsAsLdmSees, SERVERS, SITE } from '../../testing/debian/client-site.ts';
 import { execStart } from '../../testing/debian/units.ts';
 
@@ -33,6 +33,30 @@ test('the hook, run as screen.d/ldm runs it, chooses among real advertise daemon
   assert.is(old.stdout.split(/\s+/)[0], SITE.idle, old.stderr);
   const explain = f.sys.exec(['/usr/share/ltsp/get_hosts', '--explain'], { env: { LDM_BALANCE_SERVERS: SERVERS } });
   assert.match(explain.stdout + explain.stderr, new RegExp(SITE.dead.replace(/\./g, '\\.')));
+});
+
+test('the postinst wrote the hook\'s V8 code cache with the chroot\'s nodejs, and the hook as LDM runs it uses it', () => {
+  const cache = f.sys.path('var/cache/ltsp-balance/get_hosts.cjs.v8cache');
+  const st = statSync(cache);
+  assert.is(st.uid, 0);
+  assert.is(st.mode & 0o777, 0o644);
+  const node = f.sys.mustExec(['node', '--version']).trim();
+  const header = readFileSync(cache).subarray(0, 200).toString('latin1').split('\n')[0]!;
+  assert.match(header, new RegExp(`^ltsp-balance-v8cache/1 ${node.replace(/\./g, '\\.')} \\w+ [0-9a-f]{64} \\d+ \\d+$`));
+  const ldm = 'LDM_SERVER=$(/usr/share/ltsp/get_hosts); echo "$LDM_SERVER"';
+  const r = f.sys.exec(['sh', '-c', ldm], { env: { LDM_BALANCE_SERVERS: SERVERS, LTSP_BALANCE_DEBUG: '1' } });
+  assert.is(r.stdout.split(/\s+/)[0], SITE.idle, r.stderr);
+  assert.match(r.stderr, /^<7>get_hosts: code cache \/var\/cache\/ltsp-balance\/get_hosts\.cjs\.v8cache used$/m);
+});
+
+test('a new nodejs in the chroot triggers the postinst, which writes the cache again', () => {
+  const cache = f.sys.path('var/cache/ltsp-balance/get_hosts.cjs.v8cache');
+  rmSync(cache);
+  const deb = f.sys.mustExec(['sh', '-c', 'ls /var/cache/apt/archives/nodejs_*.deb']).trim().split('\n')[0]!;
+  f.sys.mustExec(['dpkg', '-i', deb]);
+  assert.ok(existsSync(cache), 'dpkg ran the client\'s trigger: the cache is back');
+  const r = f.sys.exec(['/usr/share/ltsp/get_hosts', '--servers', SERVERS], { env: { LTSP_BALANCE_DEBUG: '1' } });
+  assert.match(r.stderr, / used$/m, r.stderr);
 });
 
 test('the greeter bridge package: its unit\'s ExecStart as installed publishes the servers to the greeter\'s queue', () => {
