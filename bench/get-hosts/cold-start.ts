@@ -1,69 +1,138 @@
 /**
- * Cold start of the installed single-file get_hosts against bare Node, side by side in one run:
- * `node -e 0`; the bundled get_hosts (ESM, as scripts/bundle.mjs builds it) with no server reachable (the
- * configured list is printed) and a 10 ms deadline so the figure is start-up cost, not waiting; the
- * same source bundled as CommonJS (Node 20's ESM loader costs ~4 ms that CJS does not); and a
- * bundled stub that only loads commander and parses the same flags (why bin/get_hosts.ts uses
- * node:util parseArgs).
- * Target: get_hosts at most 1.3 × bare Node in wall time and peak RSS.
+ * get_hosts' start-up against bare Node and against the physical floor, side by side in one run, per
+ * Node version: the installed hook (sh wrapper + CommonJS bundle, laid out as the client package
+ * does) run as screen.d/ldm runs it (`LDM_SERVER=$(/usr/share/ltsp/get_hosts)`), surveying one
+ * live advertise daemon on loopback, with the V8 code cache its postinst writes and without it;
+ * `node -e 0` on the same binary; and the bare-Node floor, a minimal script doing the same network
+ * work (one UDP query, one answer, print the host). Every case alternates round by round in a
+ * rotating order; wall time, and peak RSS of the largest process, come from wait4 (bench/lib/rusage.c).
+ *
+ * NODE_EXTRA_CA_CERTS and NODE_OPTIONS are removed from every side: Node parses the CA file at each
+ * start (~80 ms on these machines) and a thin client has neither; each child gets only PATH and the
+ * get_hosts settings.
+ * Targets (issue 14): the hook at most 1.5x `node -e 0` wall on Node 20, 22 and 24, peak RSS at most 1.15x.
+ * Usage: node --import tsx bench/get-hosts/cold-start.ts [ROUNDS (>= 15)] [VERSION...]
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { bundleGetHosts, measure, median, randomSubnet, table } from './measure.lib.ts';
+import { FIXTURES, startDaemon, stopAll } from '../../testing/advertise/helpers.ts';
+import { installHook } from '../../testing/get-hosts/installed-hook.ts';
+import { officialNode } from '../../testing/node-binaries.ts';
+import { buildQuery } from '../../shared/wire/udp-query.ts';
+import { compileRusage, timeChild } from '../lib/rusage.ts';
+import { watchdog } from '../lib/watchdog.ts';
+import { median, randomSubnet, table } from './measure.lib.ts';
 
-const ROUNDS = 25;
-const dir = await bundleGetHosts('esm');
+const args = process.argv.slice(2);
+const ROUNDS = Math.max(15, Number(args.find((a) => /^\d+$/.test(a)) ?? 15));
+const TARGETS = ['20.20.2', '22.23.5', '24.22.3'];
+const FOR_INFORMATION = ['8.10.0', '10.24.1'];
+const versions = args.filter((a) => /^\d+\.\d+\.\d+$/.test(a));
+const VERSIONS = versions.length > 0 ? versions : [...TARGETS, ...FOR_INFORMATION];
+const stage = watchdog(60 * 20);
+
+/**
+ * The floor: what get_hosts must do at the least, in plain Node any version runs (no bundle, no
+ * parsing, no settings): one socket, the padded query, the first answer, the server's address printed.
+ */
+const FLOOR = `var s=require("dgram").createSocket("udp4"),a=process.argv;
+s.on("message",function(m,r){process.stdout.write(r.address+"\\n");process.exit(0)});
+s.send(Buffer.from(a[4],"hex"),+a[3],a[2]);setTimeout(function(){process.exit(1)},5000).unref();
+`;
+
+interface Case {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+}
+
+const installed = await installHook();
 try {
-  const stub = join(dir, 'commander-stub.js');
-  const stubSource = join(dir, 'commander-stub.ts');
-  writeFileSync(stubSource, `import { Command } from 'commander';\nnew Command().option('--servers <list>').option('--timeout <ms>').option('--explain').parse();\n`);
-  await build({ entryPoints: [stubSource], outfile: stub, bundle: true, platform: 'node', format: 'esm', target: 'node20', minify: true, logLevel: 'warning', nodePaths: [new URL('../../node_modules', import.meta.url).pathname], banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
-
-  const cjs = join(await bundleGetHosts('cjs', dir), 'get_hosts.cjs');
-
-  const unreachable = `${randomSubnet()}.1`;
-  // Without NODE_EXTRA_CA_CERTS (parsed at every start: ~80 ms here) and NODE_OPTIONS: thin clients have neither.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LDM_') && k !== 'NODE_EXTRA_CA_CERTS' && k !== 'NODE_OPTIONS'));
-  const cases: Array<[string, string[]]> = [
-    ['node -e 0', ['-e', '0']],
-    ['get_hosts (10 ms deadline)', [join(dir, 'get_hosts.js'), '--servers', unreachable, '--timeout', '10']],
-    ['get_hosts as CommonJS bundle', [cjs, '--servers', unreachable, '--timeout', '10']],
-    ['commander stub (parse only)', [stub, '--servers', unreachable, '--timeout', '10']],
-  ];
-  const samples = new Map(cases.map(([name]) => [name, { wall: [] as number[], rss: [] as number[] }]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, args] of cases) {
-      const s = await measure(process.execPath, args, { ...env, LDM_BALANCE_CACHE: join(dir, 'none.json') });
-      if (name.startsWith('get_hosts') && s.stdout !== `${unreachable}\n`) throw new Error(`unexpected output ${JSON.stringify(s.stdout)}`);
-      samples.get(name)!.wall.push(s.wallMs);
-      samples.get(name)!.rss.push(s.rssKb);
-    }
+  const rusage = compileRusage(installed.dir);
+  const floor = join(installed.dir, 'floor.js');
+  writeFileSync(floor, FLOOR);
+  // The same files in a second root without /var/cache: the hook as it runs with no code cache.
+  const bare = join(installed.dir, 'uncached');
+  for (const p of ['usr/share/ltsp/get_hosts', 'usr/share/ltsp-balance/get_hosts.cjs']) {
+    mkdirSync(join(bare, p, '..'), { recursive: true });
+    copyFileSync(join(installed.chroot, p), join(bare, p));
   }
-  const base = samples.get('node -e 0')!;
-  const baseWall = median(base.wall);
-  const baseRss = median(base.rss);
-  const rows = cases.map(([name]) => {
-    const s = samples.get(name)!;
-    return {
-      command: name,
-      'wall ms (median)': median(s.wall),
-      'wall ms (min)': Math.min(...s.wall),
-      'x node': median(s.wall) / baseWall,
-      'x node (min)': Math.min(...s.wall) / Math.min(...base.wall),
-      'peak RSS MiB': median(s.rss) / 1024,
-      'RSS x node': median(s.rss) / baseRss,
+  chmodSync(join(bare, 'usr/share/ltsp/get_hosts'), 0o755);
+  mkdirSync(join(installed.chroot, 'var/cache'), { recursive: true });
+  const timeout = spawnSync('/bin/sh', ['-c', 'command -v timeout'], { encoding: 'utf8' }).stdout.trim();
+
+  stage('starting the advertise daemon');
+  // No rate limit: the default 5 queries/s per source would make later rounds wait for TCP.
+  const daemon = await startDaemon({ host: `${randomSubnet()}.2`, procfs: join(FIXTURES, 'idle'), args: ['--rate-limit', '0'] });
+  const query = buildQuery().toString('hex');
+  const load = [loadavg()];
+  const rows: Array<Record<string, string | number>> = [];
+  const detail: string[] = [];
+  for (const version of VERSIONS) {
+    stage(`Node ${version}`);
+    const node = officialNode(version);
+    const path = mkdtempSync(join(installed.dir, `path-${version}-`));
+    symlinkSync(node, join(path, 'node'));
+    symlinkSync(timeout, join(path, 'timeout'));
+    const w = spawnSync(installed.hook, ['--write-code-cache'], { env: { PATH: path }, encoding: 'utf8', timeout: 60_000 });
+    if (w.status !== 0) throw new Error(`--write-code-cache on Node ${version}: ${w.stderr}`);
+    const settings = { PATH: path, LDM_BALANCE_SERVERS: `${daemon.host}:${daemon.port}`, LDM_BALANCE_CACHE: join(installed.dir, 'no-survey.json'), LDM_BALANCE_DISCOVER: 'N' };
+    const ldm = (hook: string): string[] => ['/bin/sh', '-c', `LDM_SERVER=$("${hook}"); echo "$LDM_SERVER"`];
+    const cases: Case[] = [
+      { name: 'node -e 0', argv: [node, '-e', '0'], env: { PATH: path } },
+      { name: 'floor', argv: [node, floor, daemon.host, String(daemon.port), query], env: { PATH: path } },
+      { name: 'hook', argv: ldm(installed.hook), env: { ...settings, LTSP_BALANCE_DEBUG: '1' } },
+      { name: 'hook, no cache', argv: ldm(join(bare, 'usr/share/ltsp/get_hosts')), env: settings },
+    ];
+    const samples = new Map(cases.map((c) => [c.name, { wall: [] as number[], rss: [] as number[] }]));
+    const once = (c: Case): void => {
+      const t = timeChild(rusage, c.argv, c.env);
+      const expected = c.name === 'node -e 0' ? '' : `${daemon.host}\n`;
+      if (t.stdout !== expected || t.status !== 0) throw new Error(`${c.name} on Node ${version}: ${JSON.stringify(t)}`);
+      // The debug line proves the cached case ran with the cache V8 accepted.
+      if (c.name === 'hook' && !/code cache \S+ used\n/.test(t.stderr)) throw new Error(`Node ${version}: the code cache was not used: ${t.stderr}`);
+      samples.get(c.name)!.wall.push(t.wallMs);
+      samples.get(c.name)!.rss.push(t.maxRssKb);
     };
-  });
-  process.stdout.write(`${table(rows)}\n\n${ROUNDS} rounds, interleaved (the minimum is the least disturbed by other load on the machine); node ${process.version}\n`);
-  for (const gh of rows.slice(1, 3)) {
-    const startup = (gh['wall ms (median)'] - 10) / baseWall;
-    const startupMin = (gh['wall ms (min)'] - 10) / Math.min(...base.wall);
-    process.stdout.write(
-      `${gh.command}: ${gh['x node'].toFixed(2)}x wall including its 10 ms deadline, ` +
-        `${startup.toFixed(2)}x without it (min: ${startupMin.toFixed(2)}x), ${gh['RSS x node'].toFixed(2)}x peak RSS (target <= 1.3x)\n`,
-    );
+    for (const c of cases) once(c); // page cache warm for every file, not counted
+    for (const s of samples.values()) s.wall.length = s.rss.length = 0;
+    for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < cases.length; i++) once(cases[(i + round) % cases.length]!);
+
+    const base = samples.get('node -e 0')!;
+    const ratio = (name: string, what: 'wall' | 'rss'): number => median(samples.get(name)![what]) / median(base[what]);
+    const fmt = (xs: number[], scale = 1): string => `${(median(xs) / scale).toFixed(1)} [${(Math.min(...xs) / scale).toFixed(1)}..${(Math.max(...xs) / scale).toFixed(1)}]`;
+    rows.push({
+      node: `${version}${TARGETS.includes(version) ? '' : ' (info)'}`,
+      'node -e 0 ms': fmt(base.wall),
+      'floor ms': fmt(samples.get('floor')!.wall),
+      'hook ms': fmt(samples.get('hook')!.wall),
+      'hook x node': ratio('hook', 'wall'),
+      'floor x node': ratio('floor', 'wall'),
+      'hook x floor': median(samples.get('hook')!.wall) / median(samples.get('floor')!.wall),
+      'no cache ms': fmt(samples.get('hook, no cache')!.wall),
+      'no cache x node': ratio('hook, no cache', 'wall'),
+      'RSS node MiB': fmt(base.rss, 1024),
+      'RSS hook x node': ratio('hook', 'rss'),
+      'RSS floor x node': ratio('floor', 'rss'),
+    });
+    const perRound = (name: string): string => {
+      const a = samples.get(name)!.wall.map((v, i) => v / base.wall[i]!);
+      return `${median(a).toFixed(2)} [${Math.min(...a).toFixed(2)}..${Math.max(...a).toFixed(2)}]`;
+    };
+    detail.push(`Node ${version}: per-round ratio to node -e 0 (same round), median [min..max]: hook ${perRound('hook')}, floor ${perRound('floor')}, no cache ${perRound('hook, no cache')}; peak RSS MiB: hook ${fmt(samples.get('hook')!.rss, 1024)}, floor ${fmt(samples.get('floor')!.rss, 1024)}, no cache ${fmt(samples.get('hook, no cache')!.rss, 1024)}`);
+    load.push(loadavg());
   }
+  process.stdout.write(
+    `get_hosts start-up, 1 live advertise daemon on loopback: the installed hook as screen.d/ldm runs it (with its V8 code cache; "no cache": without),\n` +
+      `node -e 0, and the bare-Node floor (one UDP query, one answer, print), on the same binary. NODE_EXTRA_CA_CERTS and NODE_OPTIONS removed on every side.\n` +
+      `${ROUNDS} alternating rounds; wall ms median [min..max]; ratios: of medians; peak RSS from wait4 (the largest process).\n\n` +
+      `${table(rows)}\n\n${detail.join('\n')}\n\n` +
+      `Targets (Node 20, 22, 24): hook <= 1.5x node -e 0 wall, peak RSS <= 1.15x.\n` +
+      `Load average (1/5/15 min) before and after each version: ${load.map((l) => l.map((x) => x.toFixed(2)).join('/')).join(' -> ')}\n`,
+  );
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  await stopAll();
+  installed.remove();
 }

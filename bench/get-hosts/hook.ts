@@ -22,14 +22,13 @@ import { FIXTURES, startDaemon, stopAll } from '../../testing/advertise/helpers.
 import { installHook } from '../../testing/get-hosts/installed-hook.ts';
 import { NODE_MATRIX, officialNode } from '../../testing/node-binaries.ts';
 import { sampleAdvertisement } from '../../testing/sample-advertisement.ts';
+import { compileRusage, timeChild } from '../lib/rusage.ts';
 import { median, randomSubnet, table } from './measure.lib.ts';
 
 const ROUNDS = Math.max(15, Number(process.argv[2] ?? 15));
 const PAIR_ROUNDS = 41;
 const installed = await installHook();
-const rusageBinary = compile('rusage', readFileSync(new URL('../lib/rusage.c', import.meta.url), 'utf8'));
-if (!rusageBinary) throw new Error('bench/lib/rusage.c needs a C compiler (cc)');
-const rusage: string = rusageBinary;
+const rusage = compileRusage(installed.dir);
 const subnet = randomSubnet();
 
 interface Case {
@@ -55,11 +54,9 @@ interface Timing {
 }
 
 function timeOnce(c: Case): Timing {
-  const r = spawnSync(rusage, c.argv, { env: c.env, encoding: 'utf8', timeout: 30_000 });
+  const r = timeChild(rusage, c.argv, c.env);
   if (!c.expect.test(r.stdout)) throw new Error(`${c.name}: unexpected output ${JSON.stringify(r.stdout)} ${r.stderr}`);
-  const m = /rusage: (\d+) (\d+) (\d+)\n$/.exec(r.stderr);
-  if (!m) throw new Error(`${c.name}: no rusage line in ${JSON.stringify(r.stderr)}`);
-  return { wall: Number(m[1]) / 1000, cpu: (Number(m[2]) + Number(m[3])) / 1000 };
+  return { wall: r.wallMs, cpu: r.cpuMs };
 }
 
 /** Every case once per round, in a rotating order so that no case always follows the same one. */
