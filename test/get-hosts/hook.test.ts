@@ -138,6 +138,16 @@ for (const version of NODE_MATRIX) {
   });
 }
 
+for (const version of ['8.10.0', '10.24.1']) {
+  test(`Node ${version}: an lts.conf with a wildcard section (nothing newer than this Node used on the way)`, () => {
+    const conf = join(work, `lts-${version}.conf`);
+    writeFileSync(conf, `[Default]\nLDM_BALANCE_SERVERS = "${servers}"\n[*]\nLDM_BALANCE_MAX_RTT_MS = 0\n`);
+    const r = spawnSync(hook, ['--config', conf], { env: { PATH: pathWith({ node: officialNode(version) }), LDM_BALANCE_TIMEOUT_MS: '5000', LDM_BALANCE_CACHE: join(work, 'no-cache.json'), LDM_BALANCE_DISCOVER: 'N' }, encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.stderr, '');
+    assert.ok(live.includes(r.stdout.split(' ')[0]!.trim()), r.stdout);
+  });
+}
+
 test('every Node: TCP when UDP is silent, the central balancer over http://, the survey cache', async () => {
   const tcpOnly = await startFakeServer({ address: `${subnet}.5`, ad: sampleAdvertisement({ hostname: 'tcp-only' }), udp: { kind: 'silent' } });
   const lb = createServer((_req, res) => res.end(`${subnet}.5\n`));
