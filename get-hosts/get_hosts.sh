@@ -38,7 +38,7 @@ loader='var v=process.versions.node.split("."),P=require("path"),b=P.resolve(pro
 if(+v[0]<8||+v[0]==8&&+v[1]<10){console.error("<3>get_hosts: Node.js "+process.version+" is too old (8.10 or newer needed)"+t);process.exit(70)}
 function C(s){var r=/\/\/# ltsp-balance-sha256=([0-9a-f]{64})\n?$/.exec(s.slice(-90)),k=/^(.*)\/usr\/share\/ltsp-balance\/get_hosts\.cjs$/.exec(b),f,n,z,h,a;
 if(!r||!k){w="none for "+b;return}f=k[1]+"/var/cache/ltsp-balance/get_hosts.cjs.v8cache";w=f+" not used: ";
-try{n=F.openSync(f,"r")}catch(e){w+=e.code;return}
+try{n=F.openSync(f,F.constants.O_RDONLY|F.constants.O_NONBLOCK)}catch(e){w+=e.code;return}
 try{z=F.fstatSync(n);if(!z.isFile()||z.uid!==0||z.mode&18||z.size>67108864){w+="not a file only root can write";return}
 z=F.statSync(b);h="ltsp-balance-v8cache/1 "+process.version+" "+process.arch+" "+r[1]+" "+z.size+" "+Math.floor(z.mtime.getTime()/1000)+"\n";a=F.readFileSync(n);
 if(a.toString("latin1",0,h.length)!==h){w+="written for another bundle or Node.js";return}w=f+" used";return a.slice(h.length)}catch(e){w+=e.message}finally{F.closeSync(n)}}

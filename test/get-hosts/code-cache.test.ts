@@ -171,7 +171,7 @@ test('stale: another bundle (an upgrade, the same length), or the same bundle ed
   assertServed(asLdm('20.20.2'), USED);
 });
 
-test('corrupt: data V8 rejects, a header cut short, random bytes, an empty file: uncached, the live server', () => {
+test('corrupt: data V8 rejects, a header cut short, random bytes, an empty file, a FIFO: uncached, the live server', () => {
   mustWriteCache('20.20.2');
   const good = readFileSync(cache);
   const headerEnd = good.indexOf(0x0a) + 1;
@@ -191,6 +191,12 @@ test('corrupt: data V8 rejects, a header cut short, random bytes, an empty file:
     assert.is(r.stderr, '', what);
     assert.match(r.cacheLine, line, what);
   }
+  // A FIFO in its place: opened without blocking, refused as not a file (no reader waits for a writer).
+  rmSync(cache);
+  const fifo = spawnSync('mkfifo', ['-m', '0644', cache]);
+  assert.is(fifo.status, 0, String(fifo.stderr));
+  assertServed(asLdm('20.20.2'), /not used: not a file only root can write$/);
+  rmSync(cache);
   mustWriteCache('20.20.2');
   assertServed(asLdm('20.20.2'), USED);
 });
