@@ -12,7 +12,7 @@
 //
 // Usage: node scripts/bundle.mjs [OUTDIR]
 // Import: bundleAll(outdir), bundleCommand(name, outfile, { format, hook }), bundleFile(entry, ...),
-// HOOK_COMMANDS, commandNames().
+// HOOK_COMMANDS, commandNames(), bundleIdLine(content) (a hook bundle's last line).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { appendFileSync, readdirSync, readFileSync, chmodSync } from 'node:fs';
