@@ -2,7 +2,8 @@
  * The installed hook (sh wrapper + CommonJS bundle, written by `ltsp-balance install`) on each
  * official Node of the matrix, side by side in one run, every case alternating round by round:
  *
- * 1. per Node version: the wrapper as LDM runs it, against `node -e 0` on the same binary, in two
+ * 1. per Node version: the wrapper as LDM runs it, with the code cache its package's postinst
+ *    writes (get-hosts/code-cache.ts), against `node -e 0` on the same binary, in two
  *    cases: answering from a fresh survey cache (start-up and decision, no network wait), and a
  *    real survey of two live advertise daemons on loopback;
  * 2. the wrapper's own cost on one Node, in pairs: the wrapper against `node BUNDLE` (same input,
@@ -15,7 +16,7 @@
  * Usage: node --import tsx bench/get-hosts/hook.ts [ROUNDS]   (default 15)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSurveyCache } from '../../balance/cache-write.ts';
 import { FIXTURES, startDaemon, stopAll } from '../../testing/advertise/helpers.ts';
@@ -95,9 +96,13 @@ try {
 
   // 1. Per Node version.
   const perVersion: Array<Record<string, string | number>> = [];
+  mkdirSync(join(installed.chroot, 'var/cache'), { recursive: true });
   for (const version of NODE_MATRIX) {
     const path = pathWith(officialNode(version));
     const node = officialNode(version);
+    // As the client package's postinst leaves it: the code cache for this Node.
+    const written = spawnSync(installed.hook, ['--write-code-cache'], { env: { PATH: path }, encoding: 'utf8', timeout: 60_000 });
+    if (written.status !== 0) throw new Error(`--write-code-cache on Node ${version}: ${written.stderr}`);
     const s = runAlternating([
       { name: 'node -e 0', argv: [node, '-e', '0'], env: { PATH: path }, expect: /^$/ },
       { name: 'cache', argv: [installed.hook], env: { PATH: path, ...fromCache }, expect: host },
