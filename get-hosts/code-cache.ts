@@ -1,7 +1,7 @@
 /**
  * The hook's V8 code cache: the bytecode V8 compiled for the get_hosts bundle during one run, saved
- * so that later starts skip compiling it (about 8 ms of the ~25 ms get_hosts adds to `node -e 0` on
- * Node 20). `get_hosts --write-code-cache` writes it, as root, from the client package's postinst
+ * so that later starts skip compiling it (8-11 ms of CPU of the ~28 ms the uncached hook adds to
+ * `node -e 0` on Node 20-24, bench/get-hosts/cold-start.ts). `get_hosts --write-code-cache` writes it, as root, from the client package's postinst
  * (and again by a dpkg trigger when the chroot's nodejs changes); the wrapper's loader
  * (get-hosts/get_hosts.sh) reads it. The two sides share what is defined here; the wrapper, which
  * must stay plain sh and one `node -e`, spells it out again, and test/get-hosts/code-cache.test.ts

@@ -211,7 +211,7 @@ exit 0
  * The client's postinst: the hook's V8 code cache for the chroot's Node (get-hosts/code-cache.ts),
  * written at configure time and again when the chroot's nodejs changes (CLIENT_TRIGGERS). A cache
  * that cannot be written (no nodejs yet, a read-only /var/cache) costs start-up time, never the
- * installation: the hook runs uncached, so the postinst says so in one line and succeeds.
+ * installation: the hook runs uncached, so the postinst says so after get_hosts' own error line and succeeds.
  */
 export const CLIENT_POSTINST = `#!/bin/sh
 set -e

@@ -110,8 +110,9 @@ function abortError(message: string, name: string): Error {
 
 // performance.now() is all the hook bundles use of `performance`. Node 16+ has the global, but as a
 // lazy accessor that loads perf_hooks and ten internal modules on first use: about 1 ms, and 0.8 MiB
-// of peak RSS alone (0.2 MiB in a get_hosts run, where node:net loads part of it anyway). So on every Node these bundles get a light monotonic
-// clock instead (process.hrtime, which Node 8 has), replacing the accessor before anything reads it.
+// of peak RSS alone (0.2 MiB in a get_hosts run, where node:net loads part of it anyway). So on
+// every Node these bundles get a light monotonic clock instead (process.hrtime, which Node 8 has),
+// replacing the accessor before anything reads it.
 const clockOrigin = process.hrtime();
 define(g, 'performance', {
   now(): number {
