@@ -25,6 +25,7 @@ import { closeSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, op
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import v8 from 'node:v8';
 import { Script } from 'node:vm';
 import { reportError } from '../shared/cli.ts';
 import { BalanceError } from '../shared/errors.ts';
@@ -155,6 +156,10 @@ export function writeCodeCache(): Promise<never> {
     LDM_BALANCE_DISCOVER: 'N',
   });
   process.stdout.write = (() => true) as typeof process.stdout.write;
+  // The run turns V8's optimizing compilers off (get-hosts/v8-flags.ts). Data taken after a flag
+  // change carries the new flags, and V8 rejects it at every start, which compiles before that
+  // change: so the warm-up's change is not made. The bytecode cached is the same either way.
+  (v8 as { setFlagsFromString: (flags: string) => void }).setFlagsFromString = () => undefined;
   const module = new Module(bundle) as Module & { filename: string; paths: string[] };
   module.filename = bundle;
   module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(bundle));

@@ -162,7 +162,7 @@ export async function surveyServers(servers: ServerAddress[], opts: SurveyOption
     } else if (t.socket) {
       t.socket.send(query, (err) => err && onUdpError(t, err));
     } else {
-      const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
+      const socket = createSocket({ type: ipFamily(address) === 6 ? 'udp6' : 'udp4' });
       t.socket = socket;
       socket.on('message', (msg: Buffer) => onAnswer(t, msg));
       socket.on('error', (err: NodeJS.ErrnoException) => onUdpError(t, err));
