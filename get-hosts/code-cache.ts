@@ -15,7 +15,7 @@
  * The loader uses it only when the file is owned by root and writable by nobody else (root's get_hosts
  * must never run bytecode a user wrote), and the header is exactly what it computes for the bundle
  * and the Node at hand: the bundle's SHA-256 is the bundle's last line (scripts/bundle.mjs writes
- * it; hashing 150 KB at every start would cost milliseconds), verified here before writing; size
+ * it; hashing the whole bundle at every start would cost milliseconds), verified here before writing; size
  * and mtime catch an edit after that. V8 then does its own checks (its version, flags, source
  * length) and may still reject the data (vm.Script's cachedDataRejected). In every such case, and
  * when the file is missing or unreadable, the bundle is compiled as usual: correct, only slower.

@@ -82,7 +82,7 @@ export async function bundleFile(entry, outfile, { format = 'esm', hook = false 
  * The last line of a hook bundle: the SHA-256 of everything before it. The V8 code cache written
  * for the bundle (get-hosts/code-cache.ts) records it, and the wrapper's loader compares the two
  * before handing V8 the cache; the line is read from the text the loader has in hand anyway, where
- * hashing 150 KB at every start would cost milliseconds.
+ * hashing the whole bundle at every start would cost milliseconds.
  */
 export const BUNDLE_ID_PREFIX = '//# ltsp-balance-sha256=';
 export function bundleIdLine(content) {
