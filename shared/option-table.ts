@@ -46,7 +46,7 @@ export const WINBIND_POOL = {
   maxWorkers: { kind: 'integer', what: 'workers at most; local backend: the core count (scrypt is CPU-bound), winbind: this', flag: '--max-workers', min: 1, max: 1024, default: 16, unit: 'workers' },
   minSpare: { kind: 'integer', what: 'idle workers wanted', flag: '--min-spare', min: 0, max: 1024, default: 1, unit: 'workers' },
   idleTimeoutMs: { kind: 'duration', what: 'idle time before a spare worker is reaped', flag: '--idle-timeout-ms', min: 0, max: 24 * H, default: 10 * S, bareUnit: 'ms' },
-  maxRequests: { kind: 'integer', what: 'requests before a worker retires (0: never)', flag: '--max-requests', min: 0, max: 1e9, default: 1000, unit: 'requests' },
+  maxRequests: { kind: 'integer', what: 'requests before a worker retires (0: never)', flag: '--max-requests', min: 0, max: 1e9, default: 100_000, unit: 'requests' },
   maxQueue: { kind: 'integer', what: 'requests waiting for a worker', flag: '--max-queue', min: 0, max: 100_000, default: 128, unit: 'requests' },
   requestTimeoutMs: { kind: 'duration', what: 'deadline of a request', flag: '--request-timeout-ms', min: 1, max: H, default: 10 * S, bareUnit: 'ms' },
   killGraceMs: { kind: 'duration', what: 'time between SIGTERM and SIGKILL of a worker', flag: '--kill-grace-ms', min: 0, max: 10 * MIN, default: 2 * S, bareUnit: 'ms' },

@@ -24,11 +24,17 @@ export class LineSplitter {
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
       if (this.pending + nl - start + 1 > this.maxBytes) throw new LineTooLongError(this.maxBytes);
-      this.parts.push(chunk.subarray(start, nl));
-      const line = Buffer.concat(this.parts).toString('utf8');
-      lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
-      this.parts = [];
-      this.pending = 0;
+      // Most lines arrive whole in one read: decode them in place, without a copy.
+      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
+      if (this.parts.length === 0) {
+        lines.push(chunk.toString('utf8', start, end));
+      } else {
+        this.parts.push(chunk.subarray(start, nl));
+        const line = Buffer.concat(this.parts).toString('utf8');
+        lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+        this.parts = [];
+        this.pending = 0;
+      }
       start = nl + 1;
     }
     if (start < chunk.length) {

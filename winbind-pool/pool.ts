@@ -30,10 +30,12 @@ import { CrashGuard, SpawnRate } from './spawn-policy.ts';
 import { WorkerHandle, type WorkerLaunch } from './worker-handle.ts';
 import type { FromWorker } from './worker-ipc.ts';
 
+/** How a request's outcome is delivered: an error, or null and the result. */
+export type Answer = (err: PoolError | null, result?: unknown) => void;
+
 interface Job {
   req: BackendRequest;
-  resolve(result: unknown): void;
-  reject(err: PoolError): void;
+  answer: Answer;
   timer: NodeJS.Timeout;
   /** performance.now() by which it must be answered. */
   deadline: number;
@@ -86,44 +88,54 @@ export class Pool extends EventEmitter {
 
   /** Runs one request on a worker. Rejects with a PoolError subclass. */
   submit(req: BackendRequest): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (this.state !== 'running') {
-        reject(new ShuttingDownError('the pool is shutting down'));
-        return;
-      }
-      this.counters.accepted++;
-      if (this.live() === 0 && this.inBackoff()) {
+    return new Promise((resolve, reject) => this.run(req, (err, result) => (err ? reject(err) : resolve(result))));
+  }
+
+  /**
+   * The same with a callback, called exactly once, possibly before run() returns. The daemon's path
+   * (server.ts): no promise and no microtask per request.
+   */
+  run(req: BackendRequest, answer: Answer): void {
+    if (this.state !== 'running') {
+      answer(new ShuttingDownError('the pool is shutting down'));
+      return;
+    }
+    this.counters.accepted++;
+    const worker = this.idle.pop();
+    if (!worker) {
+      const refusal = this.refusal(req);
+      if (refusal) {
         this.counters.failed++;
-        reject(this.noWorkerError());
-        return;
-      }
-      const worker = this.idle.pop();
-      if (!worker && this.queue.length >= this.settings.maxQueue) {
-        this.counters.rejectedBusy++;
-        this.counters.failed++;
-        this.noteOverload(`queue full (${this.settings.maxQueue}): answered ERR_BUSY`);
-        reject(new BusyError(`all ${this.live()} workers are busy and ${this.queue.length} requests are waiting`));
+        answer(refusal);
         this.ensureCapacity();
         return;
       }
-      if (!worker && this.hopeless(req)) {
-        this.counters.rejectedOverload++;
-        this.counters.failed++;
-        this.noteOverload('queue would outlast the deadline: answered ERR_BUSY');
-        reject(new BusyError(`${this.queue.length} requests are waiting: more than can be served within ${this.settings.requestTimeoutMs} ms`, 'overloaded'));
-        this.ensureCapacity();
-        return;
-      }
-      const timeout = this.settings.requestTimeoutMs;
-      const job: Job = { req, resolve, reject, retried: false, seq: 0, deadline: performance.now() + timeout, timer: setTimeout(() => this.expire(job), timeout) };
-      if (worker) {
-        this.assign(worker, job);
-      } else {
-        this.queue.push(job);
-        this.counters.maxQueueSeen = Math.max(this.counters.maxQueueSeen, this.queue.length);
-      }
-      this.ensureCapacity();
-    });
+    }
+    const timeout = this.settings.requestTimeoutMs;
+    const job: Job = { req, answer, retried: false, seq: 0, deadline: performance.now() + timeout, timer: setTimeout(() => this.expire(job), timeout) };
+    if (worker) {
+      this.assign(worker, job);
+    } else {
+      this.queue.push(job);
+      if (this.queue.length > this.counters.maxQueueSeen) this.counters.maxQueueSeen = this.queue.length;
+    }
+    this.ensureCapacity();
+  }
+
+  /** Why a request that found no idle worker cannot wait for one, or null when it can. */
+  private refusal(req: BackendRequest): PoolError | null {
+    if (this.live() === 0 && this.inBackoff()) return this.noWorkerError();
+    if (this.queue.length >= this.settings.maxQueue) {
+      this.counters.rejectedBusy++;
+      this.noteOverload(`queue full (${this.settings.maxQueue}): answered ERR_BUSY`);
+      return new BusyError(`all ${this.live()} workers are busy and ${this.queue.length} requests are waiting`);
+    }
+    if (this.hopeless(req)) {
+      this.counters.rejectedOverload++;
+      this.noteOverload('queue would outlast the deadline: answered ERR_BUSY');
+      return new BusyError(`${this.queue.length} requests are waiting: more than can be served within ${this.settings.requestTimeoutMs} ms`, 'overloaded');
+    }
+    return null;
   }
 
   status(): PoolStatus {
@@ -186,6 +198,7 @@ export class Pool extends EventEmitter {
   }
 
   private changed(): void {
+    if (this.stateWaiters.length === 0) return;
     for (const w of [...this.stateWaiters]) w();
   }
 
@@ -196,8 +209,8 @@ export class Pool extends EventEmitter {
   }
 
   /** Workers that can take work now or soon. */
-  private live(): number {
-    return this.count('starting') + this.idle.length + this.inFlight.size;
+  private live(starting = this.count('starting')): number {
+    return starting + this.idle.length + this.inFlight.size;
   }
 
   private inBackoff(): boolean {
@@ -212,10 +225,10 @@ export class Pool extends EventEmitter {
     clearTimeout(job.timer);
     if (outcome instanceof PoolError) {
       this.counters.failed++;
-      job.reject(outcome);
+      job.answer(outcome);
     } else {
       this.counters.served++;
-      job.resolve(outcome.result);
+      job.answer(null, outcome.result);
     }
   }
 
@@ -225,7 +238,7 @@ export class Pool extends EventEmitter {
     w.busySince = Date.now();
     w.lastOp = job.req.op;
     this.inFlight.set(w, job);
-    this.counters.maxActive = Math.max(this.counters.maxActive, this.inFlight.size);
+    if (this.inFlight.size > this.counters.maxActive) this.counters.maxActive = this.inFlight.size;
     // A closed channel means the worker is dying; its exit handler fails or retries the job.
     w.send({ t: 'req', seq: job.seq, req: job.req });
   }
@@ -245,7 +258,7 @@ export class Pool extends EventEmitter {
    * it would only get the worker killed at its deadline.
    */
   private release(w: WorkerHandle): void {
-    const now = performance.now();
+    const now = this.queue.length > 0 ? performance.now() : 0;
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       if (next.deadline - now < this.serviceTime.bound(next.req.op)) {
         this.counters.timeouts++;
@@ -385,9 +398,10 @@ export class Pool extends EventEmitter {
   /** Spawns what is missing (spawn-policy.ts decides how many); nothing while backing off. */
   private ensureCapacity(): void {
     if (this.state === 'new' || this.state === 'closed' || this.inBackoff()) return;
+    const starting = this.count('starting');
     const n = this.spawnRate.take({
-      live: this.live(),
-      starting: this.count('starting'),
+      live: this.live(starting),
+      starting,
       idle: this.idle.length,
       queued: this.queue.length,
       draining: this.state === 'draining',

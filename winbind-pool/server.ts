@@ -45,17 +45,42 @@ const CONNECTION_LOG_INTERVAL_MS = 10_000;
 /** Replies buffered for a client that does not read before we stop reading from it. */
 const MAX_UNREAD_REPLY_BYTES = 256 * 1024;
 
+/**
+ * Request lines handled in one go. Under a flood (thousands of lines in one poll of the sockets)
+ * the lines wait in an inbox and are handled this many at a time, with the event loop turning in
+ * between: a worker's answer is then taken (and the worker handed its next request) within one
+ * slice, instead of after the whole burst; the workers stay busy while the daemon reads the flood.
+ */
+const LINES_PER_SLICE = 64;
+
 interface Conn {
   socket: Socket;
   /** The peer's uid, or -1 when SO_PEERCRED could not be read (those share one budget). */
   uid: number;
+  /** Requests handed to the pool and not answered yet. */
   pending: number;
+  /** Lines read and waiting in the inbox. */
+  unread: number;
   /** The client has shut down its sending side. */
   ended: boolean;
 }
 
+interface InboxLine {
+  conn: Conn;
+  line: string;
+}
+
+/** Nothing read and unanswered: the connection may be closed for idleness, eviction or a drain. */
+function quiet(conn: Conn): boolean {
+  return conn.pending === 0 && conn.unread === 0;
+}
+
 export class PoolServer {
   private readonly sockets = new Map<Socket, Conn>();
+  /** Lines waiting to be handled, oldest first, from every connection (see LINES_PER_SLICE). */
+  private inbox: InboxLine[] = [];
+  private inboxHead = 0;
+  private inboxScheduled = false;
   private readonly share: FairShare<number, Conn>;
   private readonly refusals: ThrottledLog;
   private readonly summaryTimer: NodeJS.Timeout;
@@ -69,7 +94,7 @@ export class PoolServer {
     /** Requests by type and outcome, and their duration (for --metrics); none: not counted. */
     private readonly stats?: RequestStats,
   ) {
-    this.share = new FairShare(limits.maxConnections, (conn) => conn.pending === 0);
+    this.share = new FairShare(limits.maxConnections, quiet);
     this.refusals = new ThrottledLog(CONNECTION_LOG_INTERVAL_MS);
     this.summaryTimer = setInterval(() => this.refusals.flush(), CONNECTION_LOG_INTERVAL_MS).unref();
     server.on('connection', (socket) => this.accept(socket));
@@ -85,7 +110,7 @@ export class PoolServer {
     clearInterval(this.summaryTimer);
     this.refusals.flush();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const [socket, conn] of this.sockets) if (conn.pending === 0) socket.destroy();
+    for (const [socket, conn] of this.sockets) if (quiet(conn)) socket.destroy();
     if (this.sockets.size > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     await closed;
   }
@@ -108,19 +133,21 @@ export class PoolServer {
       admission.evict.socket.destroy();
       this.release(admission.evict);
     }
-    const conn: Conn = { socket, uid, pending: 0, ended: false };
+    const conn: Conn = { socket, uid, pending: 0, unread: 0, ended: false };
     this.sockets.set(socket, conn);
     this.share.add(uid, conn);
     const splitter = new LineSplitter(MAX_LINE_BYTES);
     socket.setTimeout(this.limits.idleTimeoutMs, () => {
-      if (conn.pending === 0) socket.destroy();
+      if (quiet(conn)) socket.destroy();
     });
     socket.on('error', (err) => logDebug(`client connection: ${err.message}`));
     socket.on('close', () => this.release(conn));
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      if (conn.unread < this.limits.maxPendingPerConnection) socket.resume();
+    });
     socket.on('end', () => {
       conn.ended = true;
-      if (conn.pending === 0) socket.end();
+      if (quiet(conn)) socket.end();
     });
     socket.on('data', (chunk: Buffer) => {
       let lines: string[];
@@ -134,13 +161,59 @@ export class PoolServer {
         socket.end(() => socket.destroy());
         return;
       }
-      // One write for the answers given at once (busy, bad request, status) rather than one system
-      // call per line: a flood of 20 lines per read is answered with one write. The answers are
-      // written in promise reactions queued by handle(); this uncork is queued after them.
-      socket.cork();
-      for (const line of lines) if (line.trim() !== '') this.handle(socket, conn, line);
-      queueMicrotask(() => socket.uncork());
+      if (this.inboxHead === this.inbox.length && lines.length <= LINES_PER_SLICE) {
+        // Nothing waiting: handled at once, the usual case. One write for the answers given at
+        // once (busy, bad request, status) rather than one system call per line.
+        socket.cork();
+        for (const line of lines) if (line.trim() !== '') this.handle(socket, conn, line);
+        socket.uncork();
+        return;
+      }
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        this.inbox.push({ conn, line });
+        conn.unread++;
+      }
+      // Memory stays bounded: a connection with a slice's worth waiting is not read further.
+      if (conn.unread >= this.limits.maxPendingPerConnection) socket.pause();
+      this.scheduleInbox();
     });
+  }
+
+  private scheduleInbox(): void {
+    if (this.inboxScheduled || this.inboxHead === this.inbox.length) return;
+    this.inboxScheduled = true;
+    setImmediate(() => this.handleSlice());
+  }
+
+  /** Handles the oldest LINES_PER_SLICE waiting lines, then lets the event loop turn. */
+  private handleSlice(): void {
+    this.inboxScheduled = false;
+    const end = Math.min(this.inbox.length, this.inboxHead + LINES_PER_SLICE);
+    const corked: Socket[] = [];
+    for (; this.inboxHead < end; this.inboxHead++) {
+      const { conn, line } = this.inbox[this.inboxHead]!;
+      this.inbox[this.inboxHead] = undefined as unknown as InboxLine; // let it be collected
+      conn.unread--;
+      const socket = conn.socket;
+      if (socket.destroyed) continue;
+      if (!socket.writableCorked) {
+        socket.cork();
+        corked.push(socket);
+      }
+      this.handle(socket, conn, line);
+      if (conn.unread === 0 && socket.isPaused() && socket.writableLength <= MAX_UNREAD_REPLY_BYTES) socket.resume();
+      this.closeIfDone(socket, conn);
+    }
+    for (const socket of corked) socket.uncork();
+    if (this.inboxHead === this.inbox.length) {
+      this.inbox = [];
+      this.inboxHead = 0;
+    } else if (this.inboxHead > 4096) {
+      this.inbox = this.inbox.slice(this.inboxHead);
+      this.inboxHead = 0;
+    }
+    this.scheduleInbox();
   }
 
   private release(conn: Conn): void {
@@ -182,19 +255,12 @@ export class PoolServer {
         throw new BusyError(`at most ${this.limits.maxPendingPerConnection} requests may be in flight on one connection`, 'connection_limit');
       }
       conn.pending++;
-      const started = performance.now();
-      const seen = (outcome: string): void => this.stats?.observe(req.op, outcome, (performance.now() - started) / 1000);
-      this.pool.submit(req).then(
-        (result) => {
-          seen('ok');
-          this.finish(socket, conn, { id, ok: true, result });
-        },
-        (err: unknown) => {
-          const e = asPoolError(err);
-          seen(e.code);
-          this.finish(socket, conn, errorReply(id, e));
-        },
-      );
+      const stats = this.stats;
+      const started = stats ? performance.now() : 0;
+      this.pool.run(req, (err, result) => {
+        stats?.observe(req.op, err ? err.code : 'ok', (performance.now() - started) / 1000);
+        this.finish(socket, conn, err ? errorReply(id, err) : { id, ok: true, result });
+      });
     } catch (err) {
       this.write(socket, errorReply(id ?? salvageId(line), asPoolError(err)));
     }
@@ -203,7 +269,12 @@ export class PoolServer {
   private finish(socket: Socket, conn: Conn, reply: Reply): void {
     conn.pending--;
     this.write(socket, reply);
-    if (conn.pending > 0) return;
+    this.closeIfDone(socket, conn);
+  }
+
+  /** A connection with everything answered is closed when the daemon drains or the client has finished sending. */
+  private closeIfDone(socket: Socket, conn: Conn): void {
+    if (!quiet(conn)) return;
     if (this.draining) socket.end(() => socket.destroy());
     else if (conn.ended) socket.end();
   }

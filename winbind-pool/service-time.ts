@@ -3,8 +3,8 @@
  * answer at once what cannot finish before its deadline instead of handing it to a worker that would
  * then be killed at the deadline (and take its replacement's start-up time with it).
  *
- * Two figures per op. `typical` is a moving average, for predicting how long the queue takes to
- * clear. `bound` is the 90th percentile of the last 32 calls, for deciding whether a request still
+ * Two figures: a moving average over every op, for predicting how long the queue takes to clear,
+ * and per op `bound`, the 90th percentile of the last 32 calls, for deciding whether a request still
  * has time for one call: a percentile rather than the maximum, so that one call slowed by a burst of
  * load elsewhere does not make the pool turn away work it has time for (the flood benchmark saw
  * that), and a high one, so that a request handed to a worker rarely outlives its deadline.
@@ -15,10 +15,45 @@ const DECAY = 0.2;
 const WINDOW = 32;
 const PERCENTILE = 0.9;
 
-interface Estimate {
-  typical: number;
-  recent: number[];
+/**
+ * The last WINDOW calls of one op, kept twice: in arrival order (a ring, to know which one leaves)
+ * and sorted (to read the percentile). learn() runs once per answered request on the daemon's hot
+ * path, so it moves at most WINDOW numbers in place and allocates nothing.
+ */
+class Estimate {
   bound: number;
+  private readonly ring = new Float64Array(WINDOW);
+  private readonly sorted = new Float64Array(WINDOW);
+  private n = 0;
+  private next = 0;
+
+  constructor(ms: number) {
+    this.bound = ms;
+  }
+
+  add(ms: number): void {
+    const s = this.sorted;
+    let len = this.n;
+    if (len === WINDOW) {
+      // Take the oldest out of the sorted copy.
+      const old = this.ring[this.next]!;
+      let i = 0;
+      while (s[i] !== old) i++;
+      s.copyWithin(i, i + 1, len);
+      len--;
+    } else {
+      this.n++;
+    }
+    this.ring[this.next] = ms;
+    this.next = (this.next + 1) % WINDOW;
+    let j = len;
+    while (j > 0 && s[j - 1]! > ms) {
+      s[j] = s[j - 1]!;
+      j--;
+    }
+    s[j] = ms;
+    this.bound = s[Math.min(this.n - 1, Math.ceil(PERCENTILE * this.n) - 1)]!;
+  }
 }
 
 export class ServiceTime {
@@ -28,12 +63,8 @@ export class ServiceTime {
 
   learn(op: string, ms: number): void {
     let e = this.byOp.get(op);
-    if (e === undefined) this.byOp.set(op, (e = { typical: ms, recent: [], bound: ms }));
-    else e.typical += (ms - e.typical) * DECAY;
-    e.recent.push(ms);
-    if (e.recent.length > WINDOW) e.recent.shift();
-    const sorted = [...e.recent].sort((a, b) => a - b);
-    e.bound = sorted[Math.min(sorted.length - 1, Math.ceil(PERCENTILE * sorted.length) - 1)]!;
+    if (e === undefined) this.byOp.set(op, (e = new Estimate(ms)));
+    e.add(ms);
     this.all = this.all === 0 ? ms : this.all + (ms - this.all) * DECAY;
   }
 

@@ -72,7 +72,9 @@ export class CrashGuard {
     this.failures = 0;
   }
 
-  backoffMs(now = Date.now()): number {
-    return Math.max(0, this.until - now);
+  backoffMs(now?: number): number {
+    // Asked on every request: no clock read while no start has ever failed.
+    if (this.until === 0) return 0;
+    return Math.max(0, this.until - (now ?? Date.now()));
   }
 }

@@ -76,11 +76,14 @@ export class WorkerHandle {
   /** Returns false when the channel is already gone; the 'close' event follows. */
   send(msg: ToWorker): boolean {
     if (!this.child.connected) return false;
-    this.child.send(msg, (err) => {
-      if (err) this.signal('SIGKILL');
-    });
+    this.child.send(msg, this.onSent);
     return true;
   }
+
+  /** One callback for every send (not a closure per request): a failed send means a broken worker. */
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.signal('SIGKILL');
+  };
 
   signal(sig: NodeJS.Signals): void {
     if (this.exited) return;
