@@ -57,7 +57,16 @@ export class ThrottledLog {
   count(priority: Priority, what: string): void {
     const key = `${PRIORITY[priority]}\t${what}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (this.now() - this.lastFlush >= this.intervalMs) this.flush();
+    this.flushIfDue();
+  }
+
+  /**
+   * Flushes when something was counted and the interval since the last flush has passed. A timer
+   * calls this so that the last events of a burst are logged too; it shares count()'s clock, so two
+   * summaries never fall in one interval.
+   */
+  flushIfDue(): void {
+    if (this.counts.size > 0 && this.now() - this.lastFlush >= this.intervalMs) this.flush();
   }
 
   flush(): void {

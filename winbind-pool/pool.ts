@@ -59,8 +59,6 @@ export class Pool extends EventEmitter {
   private readonly serviceTime = new ServiceTime();
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly overload: ThrottledLog;
-  private overloadPending = false;
-  private overloadFlushedAt = Date.now();
   private readonly startedAt = Date.now();
   private readonly counters: PoolCounters = newCounters();
   private stateWaiters: (() => void)[] = [];
@@ -422,11 +420,7 @@ export class Pool extends EventEmitter {
     this.emit('tick');
     this.ensureCapacity();
     this.reapOne(now);
-    if (this.overloadPending && now - this.overloadFlushedAt >= this.settings.overloadLogIntervalMs) {
-      this.overload.flush();
-      this.overloadPending = false;
-      this.overloadFlushedAt = now;
-    }
+    this.overload.flushIfDue();
   }
 
   /**
@@ -447,6 +441,5 @@ export class Pool extends EventEmitter {
 
   private noteOverload(what: string): void {
     this.overload.count('warning', what);
-    this.overloadPending = true;
   }
 }

@@ -8,15 +8,18 @@
  * served) against the baseline measured just before and just after it (aim: p99 <= deadline, ratio
  * >= 0.8).
  *
- * Configurations: the default maxWorkers (the core count, for the CPU-bound local backend) and
- * --max-workers 16 (the old default). POOL_ROOT=/path/to/another/checkout runs that checkout's daemon
- * instead, to compare with an older version.
+ * The daemon is the bundle `npm run build` ships, run as the unit runs it (`node BUNDLE serve`, no
+ * Node flags; NODE_OPTIONS and NODE_EXTRA_CA_CERTS removed).
+ *
+ * Configurations: the default maxWorkers (the core count, for the CPU-bound local backend) and, with
+ * WITH_16=1, --max-workers 16 (the old default). POOL_ROOT=/path/to/another/checkout bundles and runs
+ * that checkout's daemon instead, to compare with an older version.
  *
  *   node --import tsx bench/winbind-pool/flood.ts [rounds]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PoolClient } from '../../winbind-pool/client.ts';
@@ -24,8 +27,15 @@ import { percentile } from '../lib/stats.ts';
 import { table } from './bench.lib.ts';
 
 const ROOT = process.env.POOL_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
-const BIN = ['--import', 'tsx', join(ROOT, 'bin/ltsp-winbind-pool.ts')];
+// Inside that checkout, so that the bundle resolves koffi (external) from its node_modules.
+const bundleDir = join(ROOT, `bench/winbind-pool/.bundle-flood-${process.pid}`);
+mkdirSync(bundleDir, { recursive: true });
+process.on('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
+const { bundleCommand } = (await import(join(ROOT, 'scripts/bundle.mjs'))) as { bundleCommand: (name: string, out: string) => Promise<string> };
+const BIN = [await bundleCommand('ltsp-winbind-pool', join(bundleDir, 'ltsp-winbind-pool.mjs'))];
 const ROUNDS = Number(process.argv[2] ?? 3);
+/** Node flags for the daemon, e.g. POOL_NODE_FLAGS=--cpu-prof to profile it. */
+const NODE_FLAGS = (process.env.POOL_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const DEADLINE_MS = 4000;
 const FLOOD = 5000;
 const CONNECTIONS = 250; // 20 requests each; the daemon's defaults cap 16 in flight per connection
@@ -52,7 +62,7 @@ let n = 0;
 async function startDaemon(extra: string[]): Promise<Running> {
   const socket = join(dir, `p${++n}.sock`);
   const args = ['serve', '--socket', socket, '--backend', 'local', '--passwd-file', join(dir, 'passwd'), '--request-timeout-ms', String(DEADLINE_MS), '--min-workers', '2', ...extra];
-  const proc = spawn(process.execPath, [...BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, ...BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr!.on('data', (d) => (log += d));
   const until = Date.now() + 60_000;
@@ -94,6 +104,10 @@ async function baseline(socket: string, lanes: number): Promise<number> {
 }
 
 interface FloodResult {
+  /** ms from the first request sent to the first and to the last successful answer. */
+  firstOk: number;
+  lastOk: number;
+  ok: number;
   p99: number;
   max: number;
   okPerSec: number;
@@ -105,6 +119,7 @@ async function flood(socket: string): Promise<FloodResult> {
   const latencies: number[] = [];
   const kinds = new Map<string, number>();
   let lastOk = 0;
+  let firstOk = 0;
   let ok = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -117,6 +132,7 @@ async function flood(socket: string): Promise<FloodResult> {
         await c.request(auth, 60_000);
         ok++;
         lastOk = performance.now();
+        firstOk ||= lastOk;
       } catch (err) {
         const e = err as { code?: string; reason?: string };
         kind = e.reason ? `${e.code}:${e.reason}` : String(e.code);
@@ -126,13 +142,11 @@ async function flood(socket: string): Promise<FloodResult> {
     }),
   );
   for (const c of clients) c?.close();
-  return { p99: percentile(latencies, 99), max: Math.max(...latencies), okPerSec: ok / ((lastOk - t0) / 1000 || 1), kinds };
+  return { firstOk: firstOk - t0, lastOk: lastOk - t0, ok, p99: percentile(latencies, 99), max: Math.max(...latencies), okPerSec: ok / ((lastOk - t0) / 1000 || 1), kinds };
 }
 
-const configs: [string, string[]][] = [
-  ['default --max-workers', []],
-  ['--max-workers 16', ['--max-workers', '16']],
-];
+const configs: [string, string[]][] = [['default --max-workers', []]];
+if (process.env.WITH_16) configs.push(['--max-workers 16', ['--max-workers', '16']]);
 
 const workersOf = new Map<string, number>();
 interface Sample {
@@ -142,6 +156,7 @@ interface Sample {
   base: number;
   during: number;
   kills: number;
+  load: number;
   kinds: Map<string, number>;
 }
 const samples = new Map<string, Sample[]>(configs.map(([label]) => [label, []]));
@@ -154,7 +169,9 @@ try {
       workersOf.set(label, statusBefore.maxWorkers);
       // The baseline before and after the flood, averaged: the machine's other load drifts.
       const before = await baseline(d.socket, 2 * statusBefore.maxWorkers);
+      const cpu0 = ownCpuMs(d.proc.pid!);
       const f = await flood(d.socket);
+      const floodCpu = ownCpuMs(d.proc.pid!) - cpu0;
       const status = await statusOf(d.socket);
       const base = (before + (await baseline(d.socket, 2 * statusBefore.maxWorkers))) / 2;
       await stopDaemon(d);
@@ -165,9 +182,12 @@ try {
         base,
         during: f.okPerSec,
         kills: status.counters.deadlineKills ?? killedFromLog(d.log()),
+        load: loadavg()[0]!,
         kinds: f.kinds,
       });
-      process.stdout.write(`round ${round + 1} ${label}: p99 ${f.p99.toFixed(0)} ms, max ${f.max.toFixed(0)} ms, ${f.okPerSec.toFixed(1)}/s vs ${base.toFixed(1)}/s\n`);
+      process.stdout.write(
+        `round ${round + 1} ${label}: p99 ${f.p99.toFixed(0)} ms, max ${f.max.toFixed(0)} ms, ${f.okPerSec.toFixed(1)}/s vs ${base.toFixed(1)}/s (${(f.okPerSec / base).toFixed(2)}; ${f.ok} ok from ${f.firstOk.toFixed(0)} to ${f.lastOk.toFixed(0)} ms; daemon CPU ${floodCpu} ms), load ${loadavg()[0]!.toFixed(1)}\n`,
+      );
     }
   }
 } finally {
@@ -183,13 +203,20 @@ async function statusOf(socket: string): Promise<{ maxWorkers: number; counters:
   }
 }
 
+/** CPU time of the daemon process itself (not its workers), from /proc, in ms (10 ms ticks). */
+function ownCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 /** An older daemon has no deadlineKills counter: count its log lines instead. */
 function killedFromLog(log: string): number {
   return (log.match(/exceeded the \d+ ms deadline/g) ?? []).length;
 }
 
 const range = (xs: number[], digits = 0): string => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-const rows: (string | number)[][] = [['configuration', 'workers', 'p99 ms', 'max ms', 'deadline', 'ok/s baseline', 'ok/s flood', 'flood / baseline', 'workers killed']];
+const rows: (string | number)[][] = [['configuration', 'workers', 'p99 ms', 'max ms', 'deadline', 'ok/s baseline', 'ok/s flood', 'flood / baseline', 'workers killed', 'load average']];
 for (const [label, s] of samples) {
   rows.push([
     label,
@@ -201,6 +228,7 @@ for (const [label, s] of samples) {
     range(s.map((x) => x.during), 1),
     range(s.map((x) => x.ratio), 2),
     range(s.map((x) => x.kills)),
+    range(s.map((x) => x.load), 1),
   ]);
 }
 process.stdout.write(`\n${FLOOD} auths at once over ${CONNECTIONS} connections, ${availableParallelism()} cores, ${ROUNDS} alternating rounds (min–max)${process.env.POOL_ROOT ? `, daemon from ${ROOT}` : ''}\n`);

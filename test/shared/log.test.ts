@@ -49,4 +49,21 @@ test('throttled log reports a flood once per interval with its count', () => {
   assert.equal(c.lines, ['<4>rejected short datagram: 1001 in the last 10 s\n']);
 });
 
+test('a timer flushing a throttled log shares its clock: one summary per interval', () => {
+  const c = capture();
+  let now = 0;
+  const t = new ThrottledLog(1000, () => now);
+  t.flushIfDue(); // nothing counted: nothing logged
+  for (now = 0; now <= 5100; now += 50) {
+    t.count('warning', 'queue full');
+    if (now % 200 === 0) t.flushIfDue(); // the tick
+  }
+  now = 6000;
+  t.flushIfDue();
+  t.flushIfDue();
+  c.done();
+  assert.is(c.lines.length, 6);
+  assert.is(c.lines.reduce((sum, l) => sum + Number(/: (\d+) in the last/.exec(l)![1]), 0), 103);
+});
+
 test.run();
