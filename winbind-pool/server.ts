@@ -61,6 +61,8 @@ interface Conn {
   pending: number;
   /** Lines read and waiting in the inbox. */
   unread: number;
+  /** The sweep epoch of the last request read or answer written (see sweepIdle). */
+  activeEpoch: number;
   /** The client has shut down its sending side. */
   ended: boolean;
 }
@@ -84,6 +86,9 @@ export class PoolServer {
   private readonly share: FairShare<number, Conn>;
   private readonly refusals: ThrottledLog;
   private readonly summaryTimer: NodeJS.Timeout;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly sweepMs: number;
+  private epoch = 0;
   private draining = false;
   private drainWaiters: (() => void)[] = [];
 
@@ -99,6 +104,8 @@ export class PoolServer {
     // Checked more often than the interval, on the log's own clock: the summary comes at most one
     // second late, and never twice in one interval.
     this.summaryTimer = setInterval(() => this.refusals.flushIfDue(), 1000).unref();
+    this.sweepMs = Math.max(50, Math.min(1000, Math.floor(limits.idleTimeoutMs / 4)));
+    this.sweepTimer = setInterval(() => this.sweepIdle(), this.sweepMs).unref();
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -110,6 +117,7 @@ export class PoolServer {
   async close(): Promise<void> {
     this.draining = true;
     clearInterval(this.summaryTimer);
+    clearInterval(this.sweepTimer);
     this.refusals.flush();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const [socket, conn] of this.sockets) if (quiet(conn)) socket.destroy();
@@ -135,13 +143,10 @@ export class PoolServer {
       admission.evict.socket.destroy();
       this.release(admission.evict);
     }
-    const conn: Conn = { socket, uid, pending: 0, unread: 0, ended: false };
+    const conn: Conn = { socket, uid, pending: 0, unread: 0, activeEpoch: this.epoch, ended: false };
     this.sockets.set(socket, conn);
     this.share.add(uid, conn);
     const splitter = new LineSplitter(MAX_LINE_BYTES);
-    socket.setTimeout(this.limits.idleTimeoutMs, () => {
-      if (quiet(conn)) socket.destroy();
-    });
     socket.on('error', (err) => logDebug(`client connection: ${err.message}`));
     socket.on('close', () => this.release(conn));
     socket.on('drain', () => {
@@ -152,6 +157,7 @@ export class PoolServer {
       if (quiet(conn)) socket.end();
     });
     socket.on('data', (chunk: Buffer) => {
+      conn.activeEpoch = this.epoch;
       let lines: string[];
       try {
         lines = splitter.push(chunk);
@@ -218,6 +224,19 @@ export class PoolServer {
     this.scheduleInbox();
   }
 
+  /**
+   * Closes connections with nothing in flight and no request for idleTimeoutMs. A sweep every
+   * sweepMs rather than socket.setTimeout: that re-arms a timer on every read and every write, two
+   * timer-list operations per request on the hot path. A connection active in epoch e is cut at the
+   * first sweep at least idleTimeoutMs after the end of e: never early, at most sweepMs late.
+   */
+  private sweepIdle(): void {
+    this.epoch++;
+    for (const [socket, conn] of this.sockets) {
+      if (quiet(conn) && (this.epoch - conn.activeEpoch - 1) * this.sweepMs >= this.limits.idleTimeoutMs) socket.destroy();
+    }
+  }
+
   private release(conn: Conn): void {
     this.share.release(conn.uid, conn);
     if (!this.sockets.delete(conn.socket)) return;
@@ -270,6 +289,7 @@ export class PoolServer {
 
   private finish(socket: Socket, conn: Conn, reply: Reply): void {
     conn.pending--;
+    conn.activeEpoch = this.epoch;
     this.write(socket, reply);
     this.closeIfDone(socket, conn);
   }

@@ -62,9 +62,12 @@ export class WorkerHandle {
     });
     // 'close' rather than 'exit': every message the worker sent has been delivered by then.
     this.child.on('close', onExit);
-    this.child.on('error', () => {
-      // A fork that failed (no pid) never emits 'close'; other errors (a failed kill) need nothing.
+    this.child.on('error', (err: NodeJS.ErrnoException) => {
+      // A fork that failed (no pid) never emits 'close'. A failed send (sends take no callback:
+      // that would cost a process.nextTick per request) means a broken worker. A failed kill needs
+      // nothing.
       if (this.child.pid === undefined) onExit(null, null);
+      else if (err.syscall !== 'kill') this.signal('SIGKILL');
     });
     this.send({ t: 'init', backend });
   }
@@ -76,14 +79,9 @@ export class WorkerHandle {
   /** Returns false when the channel is already gone; the 'close' event follows. */
   send(msg: ToWorker): boolean {
     if (!this.child.connected) return false;
-    this.child.send(msg, this.onSent);
+    this.child.send(msg);
     return true;
   }
-
-  /** One callback for every send (not a closure per request): a failed send means a broken worker. */
-  private readonly onSent = (err: Error | null): void => {
-    if (err) this.signal('SIGKILL');
-  };
 
   signal(sig: NodeJS.Signals): void {
     if (this.exited) return;
