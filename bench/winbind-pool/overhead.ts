@@ -24,7 +24,6 @@ import { connect, type Socket } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleCommand } from '../../scripts/bundle.mjs';
 import { median, percentile } from '../lib/stats.ts';
 import { table } from '../lib/table.ts';
 
@@ -40,11 +39,13 @@ const EXTRA = (process.env.POOL_ARGS ?? '').split(' ').filter(Boolean);
 const NODE_FLAGS = (process.env.POOL_NODE_FLAGS ?? '').split(' ').filter(Boolean); // the pool's default maxWorkers for the local backend
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../..', import.meta.url));
+/** POOL_ROOT=/path/to/another/checkout: bundle and measure that checkout's daemon (an older version). */
+const root = process.env.POOL_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
+const { bundleCommand } = (await import(join(root, 'scripts/bundle.mjs'))) as { bundleCommand: (name: string, out: string) => Promise<string> };
 const tmp = mkdtempSync(join(tmpdir(), 'wbp-overhead-'));
 // The bundle lives inside the checkout so that it resolves koffi (external) from node_modules, as
 // the installed one does from its own.
-const bundleDir = join(here, `.bundle-${process.pid}`);
+const bundleDir = join(root, `bench/winbind-pool/.bundle-${process.pid}`);
 mkdirSync(bundleDir);
 const children: ChildProcess[] = [];
 process.on('exit', () => {
@@ -188,7 +189,7 @@ const row = (label: string, f: (s: Sample) => number, digits: number): string[] 
   stat(ratios(f), 2),
 ];
 console.log(
-  `ping on the local backend; ${ROUNDS} alternating rounds, medians (min–max); ${WORKERS} workers / children; ` +
+  `${process.env.POOL_ROOT ? `daemon from ${root}; ` : ''}ping on the local backend; ${ROUNDS} alternating rounds, medians (min–max); ${WORKERS} workers / children; ` +
     `latency: ${LAT_N} one at a time; throughput: ${TP_N} with ${CONNS}x${DEPTH} in flight; load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}; ` +
     'NODE_OPTIONS and NODE_EXTRA_CA_CERTS removed',
 );
