@@ -231,6 +231,7 @@ try {
       const base = (before + after) / 2;
       const sf = await sustained(d.socket);
       const sustainedBase = (after + (await baseline(d.socket, 2 * statusBefore.maxWorkers))) / 2;
+      const sustainedKills = (await statusOf(d.socket)).counters.deadlineKills ?? 0;
       await stopDaemon(d);
       samples.get(label)!.push({
         p99: f.p99,
@@ -246,7 +247,7 @@ try {
       });
       process.stdout.write(
         `round ${round + 1} ${label}: p99 ${f.p99.toFixed(0)} ms, max ${f.max.toFixed(0)} ms, ${f.okPerSec.toFixed(1)}/s vs ${base.toFixed(1)}/s (${(f.okPerSec / base).toFixed(2)}; ${f.ok} ok from ${f.firstOk.toFixed(0)} to ${f.lastOk.toFixed(0)} ms; daemon CPU ${floodCpu} ms); ` +
-          `sustained: ${sf.okPerSec.toFixed(1)}/s vs ${sustainedBase.toFixed(1)}/s (${(sf.okPerSec / sustainedBase).toFixed(2)}), p99 ${sf.p99.toFixed(0)} ms, max ${sf.max.toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}\n`,
+          `sustained: ${sf.okPerSec.toFixed(1)}/s vs ${sustainedBase.toFixed(1)}/s (${(sf.okPerSec / sustainedBase).toFixed(2)}), p99 ${sf.p99.toFixed(0)} ms, max ${sf.max.toFixed(0)} ms, workers killed (both floods) ${sustainedKills}; load ${loadavg()[0]!.toFixed(1)}\n`,
       );
     }
   }
@@ -303,4 +304,7 @@ for (const [label, s] of samples) {
   const all = new Map<string, number>();
   for (const x of s) for (const [k, v] of x.kinds) all.set(k, (all.get(k) ?? 0) + v);
   process.stdout.write(`answers, ${label}, all rounds: ${[...all].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  const sus = new Map<string, number>();
+  for (const x of s) for (const [k, v] of x.sustained.kinds) sus.set(k, (sus.get(k) ?? 0) + v);
+  process.stdout.write(`answers in the sustained floods, ${label}, all rounds: ${[...sus].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
 }
