@@ -258,7 +258,9 @@ export class Pool extends EventEmitter {
   private release(w: WorkerHandle): void {
     const now = this.queue.length > 0 ? performance.now() : 0;
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-      if (next.deadline - now < this.serviceTime.bound(next.req.op)) {
+      // The slowest recent call, not the 90th percentile: a call that overruns the deadline costs a
+      // worker (killed and restarted), far more than answering this one request from the queue.
+      if (next.deadline - now < this.serviceTime.ceiling(next.req.op)) {
         this.counters.timeouts++;
         this.counters.shed++;
         this.settle(next, new RequestTimeoutError(`too little time left before the ${this.settings.requestTimeoutMs} ms deadline for a worker call`, 'queued'));
@@ -296,6 +298,7 @@ export class Pool extends EventEmitter {
     // The call's own time, as the worker measured it: the daemon's event-loop lag during a burst
     // (it answers thousands of lines at once) is not what the next call will cost.
     this.serviceTime.learn(job.req.op, msg.ms ?? w.lastDurationMs);
+    this.serviceTime.answered(performance.now(), this.queue.length > 0);
     this.settle(job, msg.ok ? { result: msg.result } : errorFromWire(msg.error.code, msg.error.message, msg.error.reason));
     if (this.settings.maxRequests > 0 && w.requests >= this.settings.maxRequests) {
       this.counters.recycled++;

@@ -182,7 +182,8 @@ export class PoolServer {
         this.inbox.push({ conn, line });
         conn.unread++;
       }
-      // Memory stays bounded: a connection with a slice's worth waiting is not read further.
+      // Memory stays bounded: a connection with maxPendingPerConnection lines waiting is not read
+      // further until they are handled.
       if (conn.unread >= this.limits.maxPendingPerConnection) socket.pause();
       this.scheduleInbox();
     });

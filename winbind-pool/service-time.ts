@@ -3,13 +3,19 @@
  * answer at once what cannot finish before its deadline instead of handing it to a worker that would
  * then be killed at the deadline (and take its replacement's start-up time with it).
  *
- * Two figures: a moving average over every op, for predicting how long the queue takes to clear,
- * and per op `bound`, the 90th percentile of the last 32 calls, for deciding whether a request still
- * has time for one call: a percentile rather than the maximum, so that one call slowed by a burst of
- * load elsewhere does not make the pool turn away work it has time for (the flood benchmark saw
- * that), and a high one, so that a request handed to a worker rarely outlives its deadline.
- * Calls that hit the deadline are not learnt: a hung backend must not make the pool refuse the very
- * calls that would show it is back.
+ * - Admission (a new request, no idle worker): the queue's expected wait plus one call (`bound`,
+ *   the 90th percentile of the last 32 calls of its op) against the deadline. The wait is the slower
+ *   of two paces: the calls' own times (a moving average over every op, the queue holds a mix) over
+ *   the workers, and the time between answers actually seen while requests waited (`answered`):
+ *   a daemon or workers starved of CPU serve fewer requests per second than the calls' times say,
+ *   and a queue admitted on those times would be answered `queued` at its end. A percentile rather
+ *   than the maximum for the call, so that one call slowed by a burst of load elsewhere does not make
+ *   the pool turn away work it has time for.
+ * - Hand-off (a worker frees up): the oldest waiting request gets the worker only if its time left
+ *   covers the slowest of the last 32 calls (`ceiling`): a call that overruns the deadline costs a
+ *   worker, killed and restarted, far more than answering one request from the queue.
+ * Call times are measured in the worker (no IPC, no daemon lag). Calls that hit the deadline are
+ * not learnt: a hung backend must not make the pool refuse the very calls that would show it is back.
  */
 const DECAY = 0.2;
 const WINDOW = 32;
@@ -22,6 +28,8 @@ const PERCENTILE = 0.9;
  */
 class Estimate {
   bound: number;
+  /** The slowest of the window. */
+  ceiling: number;
   private readonly ring = new Float64Array(WINDOW);
   private readonly sorted = new Float64Array(WINDOW);
   private n = 0;
@@ -29,6 +37,7 @@ class Estimate {
 
   constructor(ms: number) {
     this.bound = ms;
+    this.ceiling = ms;
   }
 
   add(ms: number): void {
@@ -53,6 +62,7 @@ class Estimate {
     }
     s[j] = ms;
     this.bound = s[Math.min(this.n - 1, Math.ceil(PERCENTILE * this.n) - 1)]!;
+    this.ceiling = s[this.n - 1]!;
   }
 }
 
@@ -60,6 +70,9 @@ export class ServiceTime {
   private readonly byOp = new Map<string, Estimate>();
   /** Moving average over every op: the queue holds a mix. */
   private all = 0;
+  /** Moving average of the time between two answers while requests were waiting, and the last one. */
+  private gap = 0;
+  private lastAnswer = -1;
 
   learn(op: string, ms: number): void {
     let e = this.byOp.get(op);
@@ -73,8 +86,30 @@ export class ServiceTime {
     return this.byOp.get(op)?.bound ?? 0;
   }
 
-  /** How long `waiting` queued requests take to clear on `workers` workers. */
+  /** The slowest of the last 32 calls of `op`; 0 while nothing is known. */
+  ceiling(op: string): number {
+    return this.byOp.get(op)?.ceiling ?? 0;
+  }
+
+  /**
+   * An answer came back at `now` (ms); `saturated`: requests were waiting, so every worker was busy
+   * and the time since the previous answer is what the pool really takes per request, dispatch
+   * delays and CPU shared with other processes included, which the calls' own times do not show.
+   */
+  answered(now: number, saturated: boolean): void {
+    if (saturated && this.lastAnswer >= 0) {
+      const gap = now - this.lastAnswer;
+      this.gap = this.gap === 0 ? gap : this.gap + (gap - this.gap) * DECAY;
+    }
+    this.lastAnswer = saturated ? now : -1;
+  }
+
+  /**
+   * How long `waiting` queued requests take to clear on `workers` workers: from the calls' own
+   * times, or from the observed pace of answers under load when that is slower (a daemon or its
+   * workers starved of CPU serve fewer requests per second than their call times promise).
+   */
   queueWait(waiting: number, workers: number): number {
-    return (waiting * this.all) / Math.max(1, workers);
+    return waiting * Math.max(this.all / Math.max(1, workers), this.gap);
   }
 }
