@@ -47,11 +47,14 @@ const MAX_UNREAD_REPLY_BYTES = 256 * 1024;
 
 /**
  * Request lines handled in one go. Under a flood (thousands of lines in one poll of the sockets)
- * the lines wait in an inbox and are handled this many at a time, with the event loop turning in
- * between: a worker's answer is then taken (and the worker handed its next request) within one
- * slice, instead of after the whole burst; the workers stay busy while the daemon reads the flood.
+ * the connections with lines left wait in an inbox and are served this many lines at a time, with
+ * the event loop turning in between: a worker's answer is then taken (and the worker handed its next
+ * request) within one slice, instead of after the whole burst; the workers stay busy while the
+ * daemon reads the flood. The lines stay unparsed bytes in the connection's LineSplitter until then.
  */
 const LINES_PER_SLICE = 64;
+/** Lines of one connection per turn of the inbox (round robin: one burst cannot hold up the others). */
+const LINES_PER_TURN = 16;
 
 interface Conn {
   socket: Socket;
@@ -59,28 +62,26 @@ interface Conn {
   uid: number;
   /** Requests handed to the pool and not answered yet. */
   pending: number;
-  /** Lines read and waiting in the inbox. */
-  unread: number;
+  splitter: LineSplitter;
+  /** In the inbox: complete lines read and not handled yet (the socket is paused meanwhile). */
+  waiting: boolean;
+  /** Sent a line over the cap: answered ERR_TOO_LARGE, closing; nothing more is read. */
+  broken: boolean;
   /** The sweep epoch of the last request read or answer written (see sweepIdle). */
   activeEpoch: number;
   /** The client has shut down its sending side. */
   ended: boolean;
 }
 
-interface InboxLine {
-  conn: Conn;
-  line: string;
-}
-
 /** Nothing read and unanswered: the connection may be closed for idleness, eviction or a drain. */
 function quiet(conn: Conn): boolean {
-  return conn.pending === 0 && conn.unread === 0;
+  return conn.pending === 0 && !conn.waiting;
 }
 
 export class PoolServer {
   private readonly sockets = new Map<Socket, Conn>();
-  /** Lines waiting to be handled, oldest first, from every connection (see LINES_PER_SLICE). */
-  private inbox: InboxLine[] = [];
+  /** Connections with lines waiting to be handled, in turn (see LINES_PER_SLICE). */
+  private inbox: Conn[] = [];
   private inboxHead = 0;
   private inboxScheduled = false;
   private readonly share: FairShare<number, Conn>;
@@ -143,14 +144,13 @@ export class PoolServer {
       admission.evict.socket.destroy();
       this.release(admission.evict);
     }
-    const conn: Conn = { socket, uid, pending: 0, unread: 0, activeEpoch: this.epoch, ended: false };
+    const conn: Conn = { socket, uid, pending: 0, splitter: new LineSplitter(MAX_LINE_BYTES), waiting: false, broken: false, activeEpoch: this.epoch, ended: false };
     this.sockets.set(socket, conn);
     this.share.add(uid, conn);
-    const splitter = new LineSplitter(MAX_LINE_BYTES);
     socket.on('error', (err) => logDebug(`client connection: ${err.message}`));
     socket.on('close', () => this.release(conn));
     socket.on('drain', () => {
-      if (conn.unread < this.limits.maxPendingPerConnection) socket.resume();
+      if (!conn.waiting && !conn.broken) socket.resume();
     });
     socket.on('end', () => {
       conn.ended = true;
@@ -158,35 +158,62 @@ export class PoolServer {
     });
     socket.on('data', (chunk: Buffer) => {
       conn.activeEpoch = this.epoch;
-      let lines: string[];
+      if (conn.broken) return;
       try {
-        lines = splitter.push(chunk);
+        conn.splitter.append(chunk);
       } catch (err) {
-        if (!(err instanceof LineTooLongError)) throw err;
-        // Framing is lost: answer once and close.
-        this.write(socket, errorReply(null, new TooLargeError(`request line longer than ${MAX_LINE_BYTES} bytes`)));
-        socket.pause();
-        socket.end(() => socket.destroy());
+        this.tooLarge(conn, err);
         return;
       }
-      if (this.inboxHead === this.inbox.length && lines.length <= LINES_PER_SLICE) {
-        // Nothing waiting: handled at once, the usual case. One write for the answers given at
-        // once (busy, bad request, status) rather than one system call per line.
-        socket.cork();
-        for (const line of lines) if (line.trim() !== '') this.handle(socket, conn, line);
-        socket.uncork();
-        return;
+      // Nothing waiting anywhere: handled at once, the usual case. Otherwise the connection waits
+      // for its turn, not read further meanwhile (what it holds is at most one read of bytes).
+      if (!conn.waiting) {
+        const left = this.inboxHead < this.inbox.length ? conn.splitter.hasLine : this.handleLines(conn, LINES_PER_SLICE);
+        if (left) this.enqueue(conn);
       }
-      for (const line of lines) {
-        if (line.trim() === '') continue;
-        this.inbox.push({ conn, line });
-        conn.unread++;
-      }
-      // Memory stays bounded: a connection with maxPendingPerConnection lines waiting is not read
-      // further until they are handled.
-      if (conn.unread >= this.limits.maxPendingPerConnection) socket.pause();
-      this.scheduleInbox();
+      conn.splitter.keep();
     });
+  }
+
+  /**
+   * Handles up to `max` lines of `conn` (blank ones count, and are skipped), with one write for the
+   * answers given at once (busy, bad request, status) rather than a system call per line. Returns
+   * whether a complete line is left.
+   */
+  private handleLines(conn: Conn, max: number): boolean {
+    const socket = conn.socket;
+    const corked = !socket.writableCorked;
+    if (corked) socket.cork();
+    try {
+      for (let n = 0; n < max; n++) {
+        const line = conn.splitter.next();
+        if (line === null) return false;
+        if (line.trim() !== '') this.handle(socket, conn, line);
+        if (conn.broken || socket.destroyed) return false;
+      }
+      return conn.splitter.hasLine;
+    } catch (err) {
+      this.tooLarge(conn, err);
+      return false;
+    } finally {
+      if (corked) socket.uncork();
+    }
+  }
+
+  /** A line over the cap: framing is lost, so answer once and close. */
+  private tooLarge(conn: Conn, err: unknown): void {
+    if (!(err instanceof LineTooLongError)) throw err;
+    conn.broken = true;
+    this.write(conn.socket, errorReply(null, new TooLargeError(`request line longer than ${MAX_LINE_BYTES} bytes`)));
+    conn.socket.pause();
+    conn.socket.end(() => conn.socket.destroy());
+  }
+
+  private enqueue(conn: Conn): void {
+    conn.waiting = true;
+    conn.socket.pause();
+    this.inbox.push(conn);
+    this.scheduleInbox();
   }
 
   private scheduleInbox(): void {
@@ -195,26 +222,22 @@ export class PoolServer {
     setImmediate(() => this.handleSlice());
   }
 
-  /** Handles the oldest LINES_PER_SLICE waiting lines, then lets the event loop turn. */
+  /** Handles LINES_PER_SLICE waiting lines, LINES_PER_TURN per connection in turn, then lets the event loop turn. */
   private handleSlice(): void {
     this.inboxScheduled = false;
-    const end = Math.min(this.inbox.length, this.inboxHead + LINES_PER_SLICE);
-    const corked: Socket[] = [];
-    for (; this.inboxHead < end; this.inboxHead++) {
-      const { conn, line } = this.inbox[this.inboxHead]!;
-      this.inbox[this.inboxHead] = undefined as unknown as InboxLine; // let it be collected
-      conn.unread--;
+    for (let budget = LINES_PER_SLICE; budget > 0 && this.inboxHead < this.inbox.length; budget -= LINES_PER_TURN) {
+      const conn = this.inbox[this.inboxHead]!;
+      this.inbox[this.inboxHead++] = undefined as unknown as Conn; // let it be collected
       const socket = conn.socket;
-      if (socket.destroyed) continue;
-      if (!socket.writableCorked) {
-        socket.cork();
-        corked.push(socket);
+      if (!conn.broken && !socket.destroyed && this.handleLines(conn, LINES_PER_TURN)) {
+        this.inbox.push(conn);
+        continue;
       }
-      this.handle(socket, conn, line);
-      if (conn.unread === 0 && socket.isPaused() && socket.writableLength <= MAX_UNREAD_REPLY_BYTES) socket.resume();
+      conn.waiting = false;
+      if (conn.broken || socket.destroyed) continue;
+      if (socket.writableLength <= MAX_UNREAD_REPLY_BYTES) socket.resume();
       this.closeIfDone(socket, conn);
     }
-    for (const socket of corked) socket.uncork();
     if (this.inboxHead === this.inbox.length) {
       this.inbox = [];
       this.inboxHead = 0;

@@ -33,9 +33,10 @@ interface Answer {
 
 /**
  * Writes `count` ping lines at once, half-closes, and collects the answers until the daemon closes.
- * `onFirst` is called when the first answer arrives (the daemon has read the lines by then).
+ * `onFirst` is called when the first answer arrives (the daemon has read the lines by then);
+ * `progress.received` counts the answers as they arrive.
  */
-function burst(path: string, count: number, firstId = 1, onFirst = (): void => {}): Promise<Answer[]> {
+function burst(path: string, count: number, firstId = 1, onFirst = (): void => {}, progress = { received: 0 }): Promise<Answer[]> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let text = '';
@@ -43,6 +44,7 @@ function burst(path: string, count: number, firstId = 1, onFirst = (): void => {
     socket.on('data', (d: string) => {
       if (text === '') onFirst();
       text += d;
+      for (let i = d.indexOf('\n'); i !== -1; i = d.indexOf('\n', i + 1)) progress.received++;
     });
     socket.on('error', reject);
     socket.on('close', () => {
@@ -75,6 +77,23 @@ test('bursts on many connections at once: each answered in full', async () => {
   const { path } = await daemon();
   const all = await Promise.all(Array.from({ length: 20 }, (_, c) => burst(path, 150, c * 1000)));
   all.forEach((answers, c) => assertAllAnswered(answers, c * 1000, 150));
+});
+
+test('a burst on one connection does not hold up another: connections take turns', async () => {
+  const { path } = await daemon();
+  const lone = connect(path);
+  await new Promise((resolve) => lone.once('connect', resolve));
+  // 20,000 lines (about 400 KB) on one connection; once its first answer is back (the daemon is
+  // working through it), one status request (answered by the daemon itself) on another
+  // connection. It is answered in its turn, long before
+  // the burst is through (a first-come inbox would answer it after all 20,000).
+  const progress = { received: 0 };
+  const big = burst(path, 20_000, 1, () => lone.write('{"id":1,"op":"status"}\n'), progress);
+  const bigAt = await new Promise<number>((resolve) => lone.once('data', () => resolve(progress.received)));
+  lone.destroy();
+  const answers = await big;
+  assertAllAnswered(answers, 1, 20_000);
+  assert.ok(bigAt < 10_000, `the lone request was answered after ${bigAt} of the burst's 20000 answers`);
 });
 
 test('SIGTERM while lines wait in the inbox: every line is answered and the daemon exits 0', async () => {

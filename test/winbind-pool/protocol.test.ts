@@ -79,6 +79,28 @@ test('line splitter: lines across chunks, CRLF, multi-byte characters split betw
   assert.is(s.buffered, 0);
 });
 
+test('line splitter, lazily: one line at a time, and the caller chunk may be reused after keep()', () => {
+  const s = new LineSplitter(64);
+  const chunk = Buffer.from('one\ntwo\nthr');
+  s.append(chunk);
+  assert.is(s.next(), 'one');
+  assert.ok(s.hasLine);
+  s.keep();
+  chunk.fill(0x78); // the stream reuses its buffer
+  assert.is(s.next(), 'two');
+  assert.is(s.next(), null);
+  assert.ok(!s.hasLine);
+  s.append(Buffer.from('ee\n'));
+  assert.is(s.next(), 'three');
+  s.keep();
+  assert.is(s.buffered, 0);
+  // A line over the cap is refused when it is reached; the lines before it are still returned.
+  const t = new LineSplitter(8);
+  t.append(Buffer.from('ok\n123456789\n'));
+  assert.is(t.next(), 'ok');
+  assert.throws(() => t.next(), (e: unknown) => e instanceof LineTooLongError);
+});
+
 test('line splitter: a line over the cap throws, with or without its newline', () => {
   assert.throws(() => new LineSplitter(8).push(Buffer.from('123456789')), (e: unknown) => e instanceof LineTooLongError);
   assert.throws(() => new LineSplitter(8).push(Buffer.from('12345678\n')), (e: unknown) => e instanceof LineTooLongError);
