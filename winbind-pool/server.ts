@@ -175,19 +175,24 @@ export class PoolServer {
     });
   }
 
+  /** Lines handled by the last handleLines(). */
+  private handled = 0;
+
   /**
    * Handles up to `max` lines of `conn` (blank ones count, and are skipped), with one write for the
    * answers given at once (busy, bad request, status) rather than a system call per line. Returns
-   * whether a complete line is left.
+   * whether a complete line is left; `handled` says how many were taken.
    */
   private handleLines(conn: Conn, max: number): boolean {
     const socket = conn.socket;
     const corked = !socket.writableCorked;
     if (corked) socket.cork();
+    this.handled = 0;
     try {
-      for (let n = 0; n < max; n++) {
+      while (this.handled < max) {
         const line = conn.splitter.next();
         if (line === null) return false;
+        this.handled++;
         if (line.trim() !== '') this.handle(socket, conn, line);
         if (conn.broken || socket.destroyed) return false;
       }
@@ -225,11 +230,13 @@ export class PoolServer {
   /** Handles LINES_PER_SLICE waiting lines, LINES_PER_TURN per connection in turn, then lets the event loop turn. */
   private handleSlice(): void {
     this.inboxScheduled = false;
-    for (let budget = LINES_PER_SLICE; budget > 0 && this.inboxHead < this.inbox.length; budget -= LINES_PER_TURN) {
+    for (let budget = LINES_PER_SLICE; budget > 0 && this.inboxHead < this.inbox.length; ) {
       const conn = this.inbox[this.inboxHead]!;
       this.inbox[this.inboxHead++] = undefined as unknown as Conn; // let it be collected
       const socket = conn.socket;
-      if (!conn.broken && !socket.destroyed && this.handleLines(conn, LINES_PER_TURN)) {
+      const left = !conn.broken && !socket.destroyed && this.handleLines(conn, Math.min(budget, LINES_PER_TURN));
+      budget -= Math.max(1, this.handled);
+      if (left) {
         this.inbox.push(conn);
         continue;
       }

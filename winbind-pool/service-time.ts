@@ -12,8 +12,9 @@
  *   than the maximum for the call, so that one call slowed by a burst of load elsewhere does not make
  *   the pool turn away work it has time for.
  * - Hand-off (a worker frees up): the oldest waiting request gets the worker only if its time left
- *   covers the slowest of the last 32 calls (`ceiling`): a call that overruns the deadline costs a
- *   worker, killed and restarted, far more than answering one request from the queue.
+ *   covers the slowest of the last 32 calls (`ceiling`) and a quarter more (pool.ts): a call that
+ *   overruns the deadline costs a worker, killed and restarted, far more than answering one request
+ *   from the queue.
  * Call times are measured in the worker (no IPC, no daemon lag). Calls that hit the deadline are
  * not learnt: a hung backend must not make the pool refuse the very calls that would show it is back.
  */
