@@ -62,6 +62,7 @@ interface Conn {
   uid: number;
   /** Requests handed to the pool and not answered yet. */
   pending: number;
+  /** What was read and not handled yet, as bytes (lines are cut when their turn comes). */
   splitter: LineSplitter;
   /** In the inbox: complete lines read and not handled yet (the socket is paused meanwhile). */
   waiting: boolean;
@@ -234,6 +235,7 @@ export class PoolServer {
       const conn = this.inbox[this.inboxHead]!;
       this.inbox[this.inboxHead++] = undefined as unknown as Conn; // let it be collected
       const socket = conn.socket;
+      this.handled = 0;
       const left = !conn.broken && !socket.destroyed && this.handleLines(conn, Math.min(budget, LINES_PER_TURN));
       budget -= Math.max(1, this.handled);
       if (left) {
