@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { chmodSync } from 'node:fs';
 import koffi from 'koffi';
+import { eventually } from './helpers/wait.ts';
 
 /** `port` 0: the kernel picks; -1: the port of the socket listed just before (TCP and UDP on one port). */
 export type HeldSocket =
@@ -188,5 +189,78 @@ export class SocketHolder extends EventEmitter {
 
   private closeFds(): void {
     for (const fd of this.fds.splice(0)) sys.close(fd);
+  }
+}
+
+/** One client request made during `restartUnderLoad`: when it began, and 'ok' or what went wrong. */
+export interface Attempt {
+  startedAt: number;
+  outcome: string;
+}
+
+export interface RestartUnderLoad<T> {
+  attempts: Attempt[];
+  /** Requests begun after the killed daemon's exit was seen: none of them may be lost. */
+  afterDeath: Attempt[];
+  /** Requests begun before it that failed: only those the killed daemon had already taken. */
+  lostBefore: Attempt[];
+  /** From the kill's exit to the next daemon's ready line, in ms. */
+  downMs: number;
+  /** What `whileDown` returned. */
+  duringDowntime: T;
+}
+
+/**
+ * The restart tests' common run: starts the daemon under `holder`, waits for its `ready` log line,
+ * keeps `parallel` client loops calling `ask` (one request each; a throw is a failed request),
+ * SIGKILLs the daemon once every loop has been answered, calls `whileDown` as soon as the death is
+ * seen, waits for the restarted daemon's ready line, and stops asking once 2 x `parallel` requests
+ * begun after the death have finished. Each step waits for an event (with a generous cap, never a
+ * fixed sleep), so a loaded machine only makes it slower.
+ */
+export async function restartUnderLoad<T>(
+  holder: SocketHolder,
+  opts: { ready: RegExp; parallel: number; ask: (loop: number) => Promise<unknown>; whileDown?: () => T; timeoutMs?: number },
+): Promise<RestartUnderLoad<T>> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  holder.start();
+  await holder.waitForLog(opts.ready, 1, timeoutMs);
+  const attempts: Attempt[] = [];
+  let stop = false;
+  const loops = Promise.all(
+    Array.from({ length: opts.parallel }, async (_, loop) => {
+      while (!stop) {
+        const a: Attempt = { startedAt: performance.now(), outcome: 'pending' };
+        attempts.push(a);
+        try {
+          await opts.ask(loop);
+          a.outcome = 'ok';
+        } catch (err) {
+          a.outcome = String((err as { code?: string }).code ?? (err as Error).message);
+        }
+      }
+    }),
+  );
+  const finished = (since: number): number => attempts.filter((a) => a.startedAt > since && a.outcome !== 'pending').length;
+  try {
+    await eventually(() => attempts.filter((a) => a.outcome === 'ok').length >= opts.parallel, timeoutMs, 'the clients answered before the kill');
+    const died = new Promise<number>((resolve) => holder.once('exit', () => resolve(performance.now())));
+    holder.child!.kill('SIGKILL');
+    const diedAt = await died;
+    const duringDowntime = opts.whileDown?.() as T;
+    await holder.waitForLog(opts.ready, 2, timeoutMs);
+    const downMs = performance.now() - diedAt;
+    await eventually(() => finished(diedAt) >= 2 * opts.parallel, timeoutMs, 'requests begun after the kill to finish');
+    stop = true;
+    await loops;
+    return {
+      attempts,
+      afterDeath: attempts.filter((a) => a.startedAt > diedAt),
+      lostBefore: attempts.filter((a) => a.startedAt <= diedAt && a.outcome !== 'ok'),
+      downMs,
+      duringDowntime,
+    };
+  } finally {
+    stop = true;
   }
 }

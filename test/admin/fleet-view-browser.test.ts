@@ -26,7 +26,6 @@ let fleet: ChildProcess | undefined;
 let browser: Browser | undefined;
 
 /** Waits for `probe` to return a value (generous cap: the machine may be busy). */
-const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = GENEROUS_MS): Promise<T> => eventually(probe, ms, what);
 
 test.after(async () => {
   await browser?.close();
@@ -52,7 +51,7 @@ test('the page: live rows, a killed server DOWN within two refreshes, no console
   fleet = spawn(process.execPath, [cli, 'fleet', '--listen', '127.0.0.1:0', '--interval', '1', '--servers', servers], { env: { ...env, LDM_BALANCE_DISCOVER: 'N' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   fleet.stderr!.setEncoding('utf8').on('data', (d) => (log += d));
-  const port = await until('the listening line', () => Number(/fleet view on http:\/\/127\.0\.0\.1:(\d+)\//.exec(log)?.[1]) || undefined);
+  const port = await eventually(() => Number(/fleet view on http:\/\/127\.0\.0\.1:(\d+)\//.exec(log)?.[1]) || undefined, GENEROUS_MS, 'the listening line');
   const url = `http://127.0.0.1:${port}/`;
 
   // The test's own view of the event stream: which snapshot first shows the victim Down.
@@ -92,7 +91,7 @@ test('the page: live rows, a killed server DOWN within two refreshes, no console
   assert.is(await row(daemons[3]!.port).textContent(), 'DRAINING');
   assert.is(await row(victim.port).textContent(), 'Idle');
   // A few points of history, so the screenshot's sparklines have a line.
-  await until('three snapshots', () => (snapshots.length >= 3 ? true : undefined));
+  await eventually(() => snapshots.length >= 3, GENEROUS_MS, 'three snapshots');
 
   const before = snapshots.length;
   await victim.stop('SIGKILL');

@@ -39,7 +39,6 @@ function run(args: string[], extra: Record<string, string> = {}): Promise<{ code
 }
 
 /** Waits for `probe` to return a value (generous cap: the machine may be busy). */
-const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = GENEROUS_MS): Promise<T> => eventually(probe, ms, what);
 
 test.before(async () => {
   cli = await bundleCommand('ltsp-balance', join(dir, 'ltsp-balance.mjs'));
@@ -65,10 +64,10 @@ test.after(async () => {
 
 test('--once fits 80 columns and says what matters in text: DOWN, SWAPPING, DRAINING, where logins go', async () => {
   // Swapping is a rate: the swap driver's daemon shows it from its second /proc sample on.
-  const r = await until('the swapping server seen swapping', async () => {
+  const r = await eventually(async () => {
     const once = await run(['fleet', '--once', '--servers', servers], { COLUMNS: '80' });
     return /SWAPPING/.test(once.stdout) ? once : undefined;
-  });
+  }, GENEROUS_MS, 'the swapping server seen swapping');
   assert.is(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   for (const l of lines) assert.ok(l.length <= 80, `line of ${l.length} columns: ${l}`);
@@ -105,15 +104,15 @@ test('in a terminal (tmux, 80x24): live, s changes the sort, q quits and restore
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} fleet --interval 1 --servers ${JSON.stringify(servers)}; echo FLEET-EXITED-$?; sleep 60`;
   execFileSync('tmux', ['new-session', '-d', '-s', tmuxSession, '-x', '80', '-y', '24', command], { env: env() });
   const pane = (): string => execFileSync('tmux', ['capture-pane', '-p', '-t', tmuxSession], { encoding: 'utf8' });
-  const first = await until('the live table', () => (/sort: server/.test(pane()) && /DOWN/.test(pane()) ? pane() : undefined));
+  const first = await eventually(() => (/sort: server/.test(pane()) && /DOWN/.test(pane()) ? pane() : undefined), GENEROUS_MS, 'the live table');
   for (const l of first.split('\n')) assert.ok(l.length <= 80);
   execFileSync('tmux', ['send-keys', '-t', tmuxSession, 's']);
-  await until('sort: status', () => (/sort: status/.test(pane()) ? true : undefined));
+  await eventually(() => /sort: status/.test(pane()), GENEROUS_MS, 'sort: status');
   // Sorted by status: DOWN is the first server row.
   const sorted = pane().split('\n').filter((l) => l.startsWith('127.0.0.1:'));
   assert.match(sorted[0]!, /DOWN/);
   execFileSync('tmux', ['send-keys', '-t', tmuxSession, 'q']);
-  const after = await until('exit', () => (/FLEET-EXITED-0/.test(pane()) ? pane() : undefined));
+  const after = await eventually(() => (/FLEET-EXITED-0/.test(pane()) ? pane() : undefined), GENEROUS_MS, 'exit');
   assert.not.match(after, /sort: status/, 'the alternate screen is left: the table is gone');
 });
 
@@ -123,11 +122,11 @@ async function startWeb(args: string[] = []): Promise<{ port: number; stop: () =
   let log = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (log += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await until('the listening line', () => {
+  const port = await eventually(() => {
     const m = /fleet view on http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
     if (!m && child.exitCode !== null) throw new Error(`fleet exited: ${log}`);
     return m ? Number(m[1]) : undefined;
-  });
+  }, GENEROUS_MS, 'the listening line');
   return { port, log: () => log, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
@@ -142,10 +141,10 @@ test('web: the page, its events and /metrics; anything else 404, writes 405, hug
     assert.is((await get(web.port, '/../')).status, 404);
     assert.is((await get(web.port, '/', { method: 'POST' })).status, 405);
     assert.is((await get(web.port, '/', { headers: { 'x-big': 'a'.repeat(20_000) } })).status, 431);
-    const metrics = await until('metrics with rows', async () => {
+    const metrics = await eventually(async () => {
       const m = await get(web.port, '/metrics');
       return /ltsp_balance_fleet_server_up\{/.test(m.body) ? m.body : undefined;
-    });
+    }, GENEROUS_MS, 'metrics with rows');
     assert.match(metrics, new RegExp(`ltsp_balance_fleet_server_up\\{server="127\\.0\\.0\\.1:9"\\} 0`));
     assert.match(metrics, new RegExp(`ltsp_balance_fleet_server_status\\{server="127\\.0\\.0\\.1:${daemons[2]!.port}",status="Swapped"\\} 1`));
     promtoolCheckMetrics(metrics);
@@ -180,7 +179,7 @@ test('web: 100 viewers at once: one survey per interval, memory bounded', async 
     const before = served();
     const eventsBefore = events;
     // Ten snapshots to every viewer: 1,000 events, and the idle server asked about ten times.
-    await until('10 rounds to 100 viewers', () => (events - eventsBefore >= 1000 ? true : undefined), 60_000);
+    await eventually(() => events - eventsBefore >= 1000, 60_000, '10 rounds to 100 viewers');
     const asked = served() - before;
     assert.ok(asked >= 9 && asked <= 13, `the server was asked ${asked} times for 10 rounds to 100 viewers`);
     const pid = Number(/^(\d+)/.exec(execFileSync('pgrep', ['-f', `${cli} fleet --listen`], { encoding: 'utf8' }))?.[1]);

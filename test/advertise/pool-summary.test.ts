@@ -22,7 +22,6 @@ test.after(async () => {
   await stopAll();
 });
 
-const until = <T>(what: string, probe: () => Promise<T | undefined>, ms = GENEROUS_MS): Promise<T> => eventually(probe, ms, what);
 
 test('the pool writes its summary, advertise sends it as <pool>, the client reads it', async () => {
   const dir = tempDir('pool-summary-');
@@ -31,14 +30,14 @@ test('the pool writes its summary, advertise sends it as <pool>, the client read
   const summary = join(dir, 'summary.json');
   pool = await startPool(['--socket', join(dir, 'pool.sock'), '--backend', 'local', '--passwd-file', join(dir, 'passwd'), '--summary-file', summary, '--max-workers', '3']);
   const d = await startDaemon({ args: ['--pool-summary', summary, '--sample-interval', '200'] });
-  const ad = await until('a document with <pool>', async () => parseAdvertisement(await fetchTcp(d.port)).pool);
+  const ad = await eventually(async () => parseAdvertisement(await fetchTcp(d.port)).pool, GENEROUS_MS, 'a document with <pool>');
   assert.is(ad.max, 3);
   assert.ok(ad.workers >= 1 && ad.busy <= ad.workers, JSON.stringify(ad));
   const udp = parseAdvertisement((await queryUdp(d.port))[0]!);
   assert.equal(udp.pool, ad, 'the UDP answer carries it too');
   await pool.stop();
   // The pool removes its file when it stops: the next samples advertise no pool.
-  await until('no <pool> after the pool stopped', async () => (parseAdvertisement(await fetchTcp(d.port)).pool ? undefined : true));
+  await eventually(async () => !parseAdvertisement(await fetchTcp(d.port)).pool, GENEROUS_MS, 'no <pool> after the pool stopped');
 });
 
 test('a stale or broken summary is not advertised; a broken one is logged once', async () => {

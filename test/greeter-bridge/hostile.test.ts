@@ -14,6 +14,7 @@ import { encodeChoice } from '../../greeter-bridge/choice.ts';
 import { MessageQueue, unlinkQueue } from '../../greeter-bridge/mq.ts';
 import { sendMessage } from '../../greeter-bridge/transport.ts';
 import { IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
+import { GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import { BIN, bridgeRun, cleanup, eventually, start, startServe, tempDir, uniqueQueues, type Proc } from '../../testing/greeter-bridge/helpers.ts';
 
 let server: FleetServer;
@@ -27,13 +28,6 @@ test.after(async () => {
 
 const status = async (queue: string): Promise<Record<string, number>> => JSON.parse((await bridgeRun(['status', '--queue', queue])).stdout) as Record<string, number>;
 const lines = (p: Proc, re: RegExp): string[] => p.stderr().split('\n').filter((l) => re.test(l));
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 /** The process strace runs (its only child): signals go to it, and strace exits with its status. */
 function tracee(strace: Proc): number {
   const children = readFileSync(`/proc/${strace.child.pid}/task/${strace.child.pid}/children`, 'ascii').trim().split(/\s+/);
@@ -70,7 +64,7 @@ test('random bytes, empty, oversized and forged choices: all refused, never forw
   }
   // Longer than the queue's messages: the kernel refuses it at the sender.
   assert.throws(() => sendMessage(q.choiceQueue, Buffer.alloc(513)), /EMSGSIZE/);
-  await until(async () => (await status(q.queue)).choicesRejected === sent, 20_000, `${sent} refusals`);
+  await eventually(async () => (await status(q.queue)).choicesRejected === sent, GENEROUS_MS, `${sent} refusals`, 100);
   const s = await status(q.queue);
   assert.is(s.choicesRejected, sent);
   assert.is(s.choicesAccepted, 0);
@@ -93,7 +87,8 @@ test('a queue removed under a running bridge is made again at the next poll, onc
   assert.ok(sendMessage(q.choiceQueue, encodeChoice(server.name)));
   await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${server.host}\n`, 10_000, 'the choice through the new queue'); // the host name only: what LDM connects to
   await watchOnce(q);
-  await new Promise((r) => setTimeout(r, 1000)); // three more polls: nothing more to say
+  const polled = (await status(q.queue)).polls!;
+  await eventually(async () => (await status(q.queue)).polls! >= polled + 3, GENEROUS_MS, 'three more polls', 100); // nothing more to say
   assert.is(lines(serve, /disappeared/).length, 2, serve.stderr());
   assert.is(await serve.stop('SIGTERM'), 0);
   assert.not.match(serve.stderr(), /<3>/);
@@ -166,10 +161,8 @@ test('kernel limits exhausted while running (RLIMIT_MSGQUEUE lowered, snapshot q
   execFileSync('prlimit', ['--pid', pid, '--msgqueue=1:']); // the soft limit only: raising a hard one back needs CAP_SYS_RESOURCE
   unlinkQueue(q.queue);
   await serve.waitFor('stderr', /publishing snapshot \d+ failed: .*EMFILE.*ulimit -q/, 10_000);
-  await new Promise((r) => setTimeout(r, 2000)); // ten more failing polls
+  await eventually(async () => (await status(q.queue)).publishErrors! >= 5, GENEROUS_MS, 'five failing polls', 100);
   assert.is(lines(serve, /publishing snapshot \d+ failed/).length, 1, serve.stderr());
-  const s = await status(q.queue);
-  assert.ok(s.publishErrors! >= 5, JSON.stringify(s));
   execFileSync('prlimit', ['--pid', pid, `--msgqueue=${soft}:`]);
   await watchOnce(q);
   assert.is(await serve.stop('SIGTERM'), 0);

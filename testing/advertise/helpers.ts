@@ -129,8 +129,8 @@ export async function startDaemon(options: StartOptions = {}): Promise<Daemon> {
   return daemon;
 }
 
-/** The TCP answer: everything the daemon writes before closing. */
-export function fetchTcp(port: number, host = '127.0.0.1', send?: Buffer): Promise<Buffer> {
+/** The TCP answer: everything the daemon writes before closing; fails after `idleMs` without a byte. */
+export function fetchTcp(port: number, host = '127.0.0.1', send?: Buffer, idleMs = 10_000): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host });
     const chunks: Buffer[] = [];
@@ -140,7 +140,7 @@ export function fetchTcp(port: number, host = '127.0.0.1', send?: Buffer): Promi
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('end', () => resolve(Buffer.concat(chunks)));
     socket.on('error', reject);
-    socket.setTimeout(10_000, () => {
+    socket.setTimeout(idleMs, () => {
       socket.destroy();
       reject(new Error('TCP fetch timed out'));
     });
