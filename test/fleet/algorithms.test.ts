@@ -90,14 +90,12 @@ test('the greeter bridge surveys for the client; get_hosts there decides from it
   // The bridge runs no login-path check here: app1 and app5 are the equal idle ones.
   assert.ok([ip('app1'), ip('app5')].includes(snapshot.servers.find((s) => s.recommended)?.server.split(':')[0] ?? ''), watch.stdout);
   assert.is(snapshot.servers.find((s) => s.server.split(':')[0] === ip('app3'))?.status, 'Swapped');
-  // The cache is written after each poll; give it one interval.
-  let json;
-  for (let i = 0; i < 20 && json?.source !== 'cache'; i++) {
-    json = (await site.getHosts('client', ['--servers', list(), '--algorithm', 'best', '--json'])).json;
-    if (json?.source !== 'cache') await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.is(json?.source, 'cache', 'get_hosts used the bridge\'s survey');
-  assert.ok([ip('app1'), ip('app5')].includes(json?.hosts[0] ?? ''), json?.reason);
+  // The cache is written after each poll: get_hosts uses it once there is one.
+  const json = await eventually(async () => {
+    const run = (await site.getHosts('client', ['--servers', list(), '--algorithm', 'best', '--json'])).json;
+    return run?.source === 'cache' && run;
+  }, GENEROUS_MS, 'get_hosts using the bridge\'s survey (its cache)', 250);
+  assert.ok([ip('app1'), ip('app5')].includes(json.hosts[0] ?? ''), json.reason);
   await bridge.serve.stop();
   assert.is(bridge.serve.running, false);
 });
