@@ -28,14 +28,17 @@ test.after.each(() => fleet.close());
 test('every server answers over UDP: reports in list order, rtt measured, done long before the deadline', async () => {
   for (let n = 2; n <= 6; n++) await fleet.start(n, { ad: ad(n) });
   const servers = [6, 5, 4, 3, 2].map((n) => ({ host: fleet.address(n), port: 377 }));
-  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 2000 }));
+  // A deadline of 20 s (TCP after 8 s): a loaded machine can stall this process for a second, and
+  // a stall past the TCP timer would send the answers over TCP. Waiting for the deadline would still
+  // show, as 20 s.
+  const [reports, ms] = await timed(() => surveyServers(servers, { timeoutMs: 20_000 }));
   assert.equal(reports.map((r) => r.ad?.hostname), ['app6', 'app5', 'app4', 'app3', 'app2']);
   for (const r of reports) {
     assert.is(r.via, 'udp');
-    assert.ok(r.reachable && r.rttMs! >= 0 && r.rttMs! < 1000);
+    assert.ok(r.reachable && r.rttMs! >= 0 && r.rttMs! < 8000);
     assert.is(r.ad!.userNames, undefined);
   }
-  assert.ok(ms < 1000, `took ${ms} ms`); // half the deadline: it did not wait for it
+  assert.ok(ms < 10_000, `took ${ms} ms`); // half the deadline: it did not wait for it
 });
 
 test('UDP silent: the query is repeated once, then TCP brings the full document', async () => {
@@ -49,9 +52,9 @@ test('UDP silent: the query is repeated once, then TCP brings the full document'
 
 test('told to retry over TCP: TCP at once, without waiting for the TCP timer', async () => {
   const s = await fleet.start(2, { ad: ad(2), udp: { kind: 'retry-tcp' } });
-  const [[r], ms] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 8000, tcpAfterMs: 4000 }));
+  const [[r], ms] = await timed(() => surveyServers([{ host: s.address, port: 377 }], { timeoutMs: 40_000, tcpAfterMs: 20_000 }));
   assert.is(r!.via, 'tcp');
-  assert.ok(ms < 2000, `took ${ms} ms`); // well before the 4 s TCP timer
+  assert.ok(ms < 10_000, `took ${ms} ms`); // well before the 20 s TCP timer
 });
 
 test('a short query gets the retry answer from a real server and still ends with the document', async () => {
@@ -62,11 +65,11 @@ test('a short query gets the retry answer from a real server and still ends with
 });
 
 test('nobody listening: Down with the refused connection, well before the deadline', async () => {
-  const [[r], ms] = await timed(() => surveyServers([{ host: fleet.address(9), port: 377 }], { timeoutMs: 5000 }));
+  const [[r], ms] = await timed(() => surveyServers([{ host: fleet.address(9), port: 377 }], { timeoutMs: 30_000, tcpAfterMs: 2000 }));
   assert.is(r!.reachable, false);
   assert.is(r!.error!.code, 'ERR_SURVEY_NETWORK');
   assert.match(r!.error!.message, /ECONNREFUSED/);
-  assert.ok(ms < 2500, `took ${ms} ms`);
+  assert.ok(ms < 15_000, `took ${ms} ms`); // TCP's refusal ended it, not the 30 s deadline
 });
 
 test('server up, no daemon on the port: its connected UDP socket hears the port unreachable, Down at once, not at the TCP timer', async () => {
