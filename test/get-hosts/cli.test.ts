@@ -83,7 +83,7 @@ test('settings come from lts.conf when the environment has none; XDMCP prints on
   await fleet.start(2, { ad: idle(2) });
   await fleet.start(3, { ad: idle(3) });
   const path = conf(`[Default]\nLDM_BALANCE_SERVERS = "${fleet.address(2)}, ${fleet.address(3)}"\nLDM_BALANCE_XDMCP = Y\n`);
-  const r = await run(['--config', path], cleanEnv());
+  const r = await run(['--config', path], cleanEnv(NOT_TIMING));
   assert.is(r.code, 0);
   assert.match(r.stdout, /^127\.\d+\.\d+\.[23]\n$/);
 });
@@ -136,14 +136,14 @@ test('nothing configured at all: exit 10 (not found), a clear error, nothing on 
   assert.match(none.stderr, /ERR_NO_SERVERS/);
   await fleet.start(2, { ad: idle(2) });
   // Surveyed at SERVER's address, printed as LTSP's name for it: its ssh key is known as "server".
-  const boot = await run([], cleanEnv({ SERVER: fleet.address(2) }));
+  const boot = await run([], cleanEnv({ SERVER: fleet.address(2), ...NOT_TIMING }));
   assert.is(boot.stdout, 'server\n');
   assert.is(boot.code, 0);
   const silent = await run([], cleanEnv({ SERVER: fleet.address(9) }));
   assert.is(silent.stdout, 'server\n');
   assert.is(silent.code, 9);
   // Listed by the administrator, the same address stays as written.
-  const listed = await run([], cleanEnv({ SERVER: fleet.address(2), LDM_BALANCE_SERVERS: fleet.address(2) }));
+  const listed = await run([], cleanEnv({ SERVER: fleet.address(2), LDM_BALANCE_SERVERS: fleet.address(2), ...NOT_TIMING }));
   assert.is(listed.stdout, `${fleet.address(2)}\n`);
 });
 
@@ -160,7 +160,7 @@ test('an include getltscfg crashes on (a missing file): no lts.conf value, as on
 test('flags: --servers overrides the configured list, --algorithm, --timeout; bad flags exit 2', async () => {
   await fleet.start(2, { ad: idle(2) });
   await fleet.start(3, { ad: loadedAd(3, 1.5) });
-  const r = await run(['--servers', `${fleet.address(3)},${fleet.address(2)}`, '--algorithm', 'fixed', '--timeout', '200'], cleanEnv({ LDM_BALANCE_SERVERS: fleet.address(9) }));
+  const r = await run(['--servers', `${fleet.address(3)},${fleet.address(2)}`, '--algorithm', 'fixed', '--timeout', '3000'], cleanEnv({ LDM_BALANCE_SERVERS: fleet.address(9), LDM_BALANCE_MAX_RTT_MS: '0' }));
   assert.is(r.stdout, `${fleet.address(3)} ${fleet.address(2)}\n`);
   for (const bad of [['--algorithm', 'nope'], ['--timeout', '5'], ['--mac', 'xyz'], ['--servers', 'a:0'], ['--bogus'], ['extra']]) {
     const b = await run(bad, cleanEnv());
@@ -175,10 +175,10 @@ test('--explain: per server what it reported, status, filter, and why the winner
   await fleet.start(3, { ad: sampleAdvertisement({ hostname: 'app3', swapInPerSec: 300 }) });
   await fleet.start(4, { ad: idle(4), udp: { kind: 'raw', text: '<!DOCTYPE x><advertise/>' } });
   const servers = [2, 3, 4, 5].map((n) => fleet.address(n)).join(',');
-  const r = await run(['--servers', servers, '--explain', '--mac', '02:00:00:00:00:01'], cleanEnv());
+  const r = await run(['--servers', servers, '--explain', '--mac', '02:00:00:00:00:01'], cleanEnv(NOT_TIMING));
   assert.is(r.code, 0);
   const out = r.stdout;
-  assert.match(out, /^get_hosts: survey of 4 server\(s\) in [\d.]+ ms \(deadline 300 ms\), client 02:00:00:00:00:01\n/);
+  assert.match(out, /^get_hosts: survey of 4 server\(s\) in [\d.]+ ms \(deadline 3000 ms\), client 02:00:00:00:00:01\n/);
   assert.match(out, new RegExp(`${fleet.address(2).replace(/\./g, '\\.')} +Idle +udp`));
   assert.match(out, /Swapped .* swapping +swapping 300 pages\/s now/);
   assert.match(out, /Down .* down +ERR_WIRE_UNSAFE: document contains a DOCTYPE/);
@@ -225,7 +225,7 @@ test('a fresh survey cache is used instead of querying; a stale one is not', asy
     { server: a, reachable: true, ad: idle(2), rttMs: 1, via: 'udp' },
     { server: b, reachable: true, ad: loadedAd(3, 1.9), rttMs: 1, via: 'udp' },
   ], Date.now());
-  const env = cleanEnv({ LDM_BALANCE_SERVERS: `${a.host} ${b.host}`, LDM_BALANCE_CACHE: cache, LDM_BALANCE_ALGORITHM: 'best' });
+  const env = cleanEnv({ LDM_BALANCE_SERVERS: `${a.host} ${b.host}`, LDM_BALANCE_CACHE: cache, LDM_BALANCE_ALGORITHM: 'best', ...NOT_TIMING });
   const fresh = await run(['--json'], env);
   assert.is(JSON.parse(fresh.stdout).source, 'cache');
   assert.is(JSON.parse(fresh.stdout).chosen, a.host);
@@ -251,7 +251,7 @@ test('loadbalancer: the central balancer\'s answer over HTTP, the local choice w
   await new Promise<void>((resolve) => lb.listen(8008, lbAddress, resolve));
   closers.push(() => new Promise((resolve) => { lb.closeAllConnections(); lb.close(() => resolve()); }));
   const env = cleanEnv({ LDM_BALANCE_SERVERS: `${fleet.address(2)} ${fleet.address(3)}`, LDM_BALANCE_ALGORITHM: 'loadbalancer', LDM_BALANCE_FALLBACK_ALGORITHM: 'best', LDM_BALANCE_LOADBALANCER: lbAddress });
-  const asked = JSON.parse((await run(['--json'], env)).stdout);
+  const asked = JSON.parse((await run(['--json'], { ...env, ...NOT_TIMING })).stdout);
   assert.equal([asked.chosen, asked.algorithm], [fleet.address(3), 'loadbalancer']);
   mode = 'silent';
   const silent = await run(['--json'], env);
@@ -267,7 +267,7 @@ test('login-path check: a server whose ssh port is closed is Down; an open one s
   const sshd: TcpServer = createTcpServer((s) => s.destroy());
   await new Promise<void>((resolve) => sshd.listen(2222, fleet.address(3), resolve));
   closers.push(() => new Promise((resolve) => sshd.close(() => resolve())));
-  const env = cleanEnv({ LDM_BALANCE_SERVERS: `${fleet.address(2)} ${fleet.address(3)}`, LDM_BALANCE_LOGIN_CHECK: 'Y', LDM_BALANCE_LOGIN_PORT: '2222' });
+  const env = cleanEnv({ LDM_BALANCE_SERVERS: `${fleet.address(2)} ${fleet.address(3)}`, LDM_BALANCE_LOGIN_CHECK: 'Y', LDM_BALANCE_LOGIN_PORT: '2222', ...NOT_TIMING });
   const doc = JSON.parse((await run(['--json'], env)).stdout);
   assert.is(doc.chosen, fleet.address(3));
   assert.equal([doc.servers[0].status, doc.servers[0].filteredBy], ['Down', 'login-path']);
@@ -281,7 +281,7 @@ test('the ESM bundle (dist/bin/get_hosts.js) works as LDM runs it (the installed
   mkdirSync(out);
   await bundleGetHosts('esm', out);
   const script = `LDM_SERVER=$(${JSON.stringify(process.execPath)} ${join(out, 'get_hosts.js')}); echo "$LDM_SERVER"`;
-  const r = await run([], cleanEnv({ LDM_BALANCE_SERVERS: `${fleet.address(2)} ${fleet.address(3)}` }), '/bin/sh', ['-c', script]);
+  const r = await run([], cleanEnv({ LDM_BALANCE_SERVERS: `${fleet.address(2)} ${fleet.address(3)}`, ...NOT_TIMING }), '/bin/sh', ['-c', script]);
   assert.is(r.stdout, `${fleet.address(2)}\n`);
   assert.is(r.stderr, '');
 });
