@@ -10,6 +10,7 @@ import { QueueNotFoundError } from '../../greeter-bridge/errors.ts';
 import { MessageQueue } from '../../greeter-bridge/mq.ts';
 import { IDLE, startFleetServer, stopFleet } from '../../testing/greeter-bridge/fleet.ts';
 import { bundledBridge, cleanup, start, trackQueue, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import { notifySocket } from '../../testing/systemd/notify-socket.ts';
 import { bridgeExecStart } from '../../testing/systemd/unit-file.ts';
 
@@ -53,10 +54,8 @@ test('25 bridge processes (bundle, unit flags) started to READY=1 and stopped wi
       const p = start(process.execPath, [...nodeFlags, bridge.script, 'serve', '--queue', q.queue, '--choice-queue', q.choiceQueue,
         '--servers', server.name, '--interval', '30', '--no-cache', '--remove-queues', '--msgsize', '1024'],
       { env: { ...bridge.env, NOTIFY_SOCKET: sock.path, LDM_BALANCE_TIMEOUT_MS: '1500' } });
-      const end = Date.now() + 20_000;
-      while (sock.messages.filter((m) => m.startsWith('READY=1')).length === readyBefore && p.child.exitCode === null && p.child.signalCode === null && Date.now() < end) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await eventually(() => sock.messages.filter((m) => m.startsWith('READY=1')).length > readyBefore || p.child.exitCode !== null || p.child.signalCode !== null,
+        GENEROUS_MS, `start ${i + 1}: READY=1 or an exit`);
       const code = await p.stop('SIGTERM');
       assert.is(p.child.signalCode, null, `start ${i + 1}: killed by ${p.child.signalCode}:\n${p.stderr()}`);
       assert.is(code, 0, `start ${i + 1}: ${p.stderr()}`);

@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { MessageQueue } from '../../greeter-bridge/mq.ts';
 import { IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
 import { bundledBridge, cleanup, ROOT, start, tempDir, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import { notifySocket, type NotifySocket } from '../../testing/systemd/notify-socket.ts';
 import { bridgeExecStart, unitSettings } from '../../testing/systemd/unit-file.ts';
 
@@ -75,9 +76,7 @@ test('READY=1 only once a snapshot is on the queue; keep-alives; STOPPING=1 and 
 
   // One poll in 30 s: after the first, the keep-alives come from the timer at half the watchdog period.
   const keepAlives = (): number => sock.messages.filter((m) => m === 'WATCHDOG=1').length;
-  const end = Date.now() + 15_000;
-  while (keepAlives() < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(keepAlives() >= 3, `keep-alives: ${keepAlives()}`);
+  await eventually(() => keepAlives() >= 3, GENEROUS_MS, 'three keep-alives', 100);
   await sock.waitFor(/^STATUS=1 servers, snapshot \d+/);
 
   assert.is(await p.stop('SIGTERM'), 0, p.stderr());
