@@ -72,11 +72,14 @@ test('utmp that disappears counts as no sessions (not the last count)', async ()
 });
 
 test('the swap driver makes the swapping fixture report swapping; static fixtures never do', async () => {
-  const swap = await startSwapDriver({ pagesPerSec: 400 });
+  // A rate over a time window (waiting for time is the point): 2 s against a driver ticking every
+  // 50 ms, so a tick or a read a loaded machine makes a few hundred ms late moves the rate by a
+  // fraction of the 200..700 band, where over 600 ms it could leave it.
+  const swap = await startSwapDriver({ pagesPerSec: 400, tickMs: 50 });
   try {
     const { s } = sampler(swap.dir, join(swap.dir, 'utmp'));
     await s.sample();
-    await sleep(600);
+    await sleep(2000);
     await s.sample();
     assert.ok(s.measurements.swapInPerSec > 200 && s.measurements.swapInPerSec < 700, `in ${s.measurements.swapInPerSec}`);
     assert.ok(s.measurements.swapOutPerSec > 200, `out ${s.measurements.swapOutPerSec}`);
