@@ -8,7 +8,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestOnce } from '../../winbind-pool/client.ts';
-import { outcome, startDaemon, waitFor, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { outcome, startDaemon, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wbp-conn-'));
 chmodSync(dir, 0o755); // the hogs run as other users
@@ -65,7 +66,7 @@ function hog(path: string, uid: number, count: number): Promise<Hog> {
     closedByDaemon: () => counts.closed,
     stop: () => child.kill('SIGKILL'),
   };
-  return waitFor(`uid ${uid}'s ${count} connections to settle`, () => counts.held + counts.refused === count, 20_000).then(() => h);
+  return eventually(() => counts.held + counts.refused === count, 20_000, `uid ${uid}'s ${count} connections to settle`).then(() => h);
 }
 
 async function daemon(extra: string[]): Promise<{ d: Daemon; path: string }> {
@@ -86,7 +87,7 @@ test('one uid is capped at its share; another uid and root still connect when th
   assert.is(await outcome(requestOnce(path, { op: 'ping' }, 10_000)), 'resolved');
   const c = await hog(path, 65532, 1);
   assert.is(c.held(), 1, 'a third uid is admitted too');
-  await waitFor('an idle hog connection to be closed for them', () => a.closedByDaemon() + b.closedByDaemon() >= 1);
+  await eventually(() => a.closedByDaemon() + b.closedByDaemon() >= 1, GENEROUS_MS, 'an idle hog connection to be closed for them');
   for (const h of [a, b, c]) h.stop();
   await d.stop(); // flushes the summary of refusals
   assert.match(d.log(), /refused connections \(uid 65534 already holds 4\): 6 in the last/);
@@ -97,7 +98,7 @@ test('idle connections are cut after the idle timeout', async () => {
   const started = Date.now();
   const a = await hog(path, 65534, 3);
   assert.is(a.held(), 3);
-  await waitFor('the idle connections to be closed', () => a.closedByDaemon() === 3, 20_000);
+  await eventually(() => a.closedByDaemon() === 3, 20_000, 'the idle connections to be closed');
   assert.ok(Date.now() - started < 15_000);
   a.stop();
 });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PoolClient, requestOnce } from '../../winbind-pool/client.ts';
 import type { PoolStatus } from '../../winbind-pool/pool-status.ts';
-import { BIN, cli, isAlive, outcome, ROOT, startDaemon, waitFor, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { BIN, cli, isAlive, outcome, ROOT, startDaemon, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wbp-daemon-'));
 const passwd = join(dir, 'passwd');
@@ -111,12 +112,12 @@ test('socket activation: systemd-socket-activate starts the daemon on the first 
   let log = '';
   proc.stderr.on('data', (d) => (log += d));
   try {
-    await waitFor('the activation socket', () => existsSync(s));
+    await eventually(() => existsSync(s), GENEROUS_MS, 'the activation socket');
     // The connection waits in the backlog while the daemon starts.
     const r = await cli(['auth', 'alice', '--socket', s], `${SECRET}\n`);
     assert.is(r.code, 0, r.stderr + log);
     // The daemon's stderr may reach us after the answer did.
-    await waitFor('the socket-activation log line', () => /serving on the socket passed by systemd/.test(log));
+    await eventually(() => /serving on the socket passed by systemd/.test(log), GENEROUS_MS, 'the socket-activation log line');
     assert.not.ok(existsSync('/nonexistent/ignored.sock'));
   } finally {
     proc.kill('SIGTERM');
@@ -168,7 +169,7 @@ test('SIGTERM drains: requests in flight and queued are answered, then the daemo
   const client = await PoolClient.connect(s);
   const answers = [1, 2, 3].map((uid) => outcome(client.request({ op: 'getpwuid', uid })));
   const st = (await requestOnce(s, { op: 'status' })) as PoolStatus;
-  await waitFor('requests in flight', async () => ((await requestOnce(s, { op: 'status' })) as PoolStatus).busy === 2);
+  await eventually(async () => ((await requestOnce(s, { op: 'status' })) as PoolStatus).busy === 2, GENEROUS_MS, 'requests in flight');
   const exit = d.stop();
   assert.equal(await Promise.all(answers), ['resolved', 'resolved', 'resolved']);
   assert.equal(await exit, { code: 0, signal: null });
@@ -204,7 +205,7 @@ test('workers dying at start (user file gone): answers say unavailable, spawning
   const st0 = (await requestOnce(s, { op: 'status' })) as PoolStatus;
   renameSync(own, `${own}.away`);
   process.kill(st0.workers[0]!.pid, 'SIGKILL');
-  await waitFor('start failures', async () => ((await requestOnce(s, { op: 'status' })) as PoolStatus).counters.startFailures >= 2);
+  await eventually(async () => ((await requestOnce(s, { op: 'status' })) as PoolStatus).counters.startFailures >= 2, GENEROUS_MS, 'start failures');
   const ping = await cli(['ping', '--socket', s]);
   assert.is(ping.code, 9, ping.stderr);
   assert.match(ping.stderr, /ERR_UNAVAILABLE/);
@@ -213,7 +214,7 @@ test('workers dying at start (user file gone): answers say unavailable, spawning
   const st = (await requestOnce(s, { op: 'status' })) as PoolStatus;
   assert.ok(st.counters.spawned - before <= 5, `spawned ${st.counters.spawned - before} in 2 s`);
   renameSync(`${own}.away`, own);
-  await waitFor('recovery', async () => (await outcome(requestOnce(s, { op: 'ping' }))) === 'resolved', 30_000);
+  await eventually(async () => (await outcome(requestOnce(s, { op: 'ping' }))) === 'resolved', 30_000, 'recovery');
   assert.match(d.log(), /cannot read .*passwd-flaky/);
 });
 

@@ -13,7 +13,8 @@ import { requestOnce } from '../../winbind-pool/client.ts';
 import { openListener, type Listening } from '../../winbind-pool/listener.ts';
 import { MAX_LINE_BYTES, OPS } from '../../winbind-pool/protocol.ts';
 import { PoolServer } from '../../winbind-pool/server.ts';
-import { blockingPool, closeAll, waitFor } from '../../testing/winbind-pool/harness.ts';
+import { blockingPool, closeAll } from '../../testing/winbind-pool/harness.ts';
+import { eventually } from '../../testing/helpers/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wbp-fuzz-'));
 const path = join(dir, 'fuzz.sock');
@@ -134,7 +135,7 @@ test('fuzzed request streams get one well-formed answer per line, and the daemon
   // The generators reach every branch: served requests, rejected ones, oversized lines.
   assert.ok(seen.ok > 10 && seen.error > 100 && seen.tooLarge > 10, JSON.stringify(seen));
   assert.equal(await requestOnce(path, { op: 'ping' }), {});
-  await waitFor('every connection to be closed', () => server.connections === 0, 30_000);
+  await eventually(() => server.connections === 0, 30_000, 'every connection to be closed');
 });
 
 test.run();

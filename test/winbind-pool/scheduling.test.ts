@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setLogSink } from '../../shared/log.ts';
-import { blockingPool, busyPids, closeAll, isAlive, outcome, waitFor } from '../../testing/winbind-pool/harness.ts';
+import { blockingPool, busyPids, closeAll, isAlive, outcome } from '../../testing/winbind-pool/harness.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 
 setLogSink(() => {}); // warnings about killed workers are expected here
 test.after.each(closeAll);
@@ -37,7 +38,7 @@ test('spawning doubles per tick (1, 2, 4, 8) while the shortage lasts', async ()
   pool.on('spawn', () => perTick[perTick.length - 1]!++);
   pool.on('tick', () => perTick.push(0));
   const requests = Array.from({ length: 15 }, (_, i) => pool.submit({ op: 'getpwuid', uid: i }).catch(() => {}));
-  await waitFor('16 workers', () => pool.status().total === 16);
+  await eventually(() => pool.status().total === 16, GENEROUS_MS, '16 workers');
   assert.equal(perTick.filter((n) => n > 0), [1, 2, 4, 8]);
   assert.is(pool.status().spawnRate, 8);
   await pool.close();
@@ -68,7 +69,7 @@ test('deadline: the caller gets ERR_TIMEOUT, the stuck worker (deaf to SIGTERM w
   assert.is(await outcome(pool.submit({ op: 'getpwnam', name: 'block-20000' })), 'ERR_TIMEOUT:deadline');
   // Marked for termination: it must not get the next request.
   const next = outcome(pool.submit({ op: 'ping' }));
-  await waitFor('the stuck worker to exit', () => exits.length > 0);
+  await eventually(() => exits.length > 0, GENEROUS_MS, 'the stuck worker to exit');
   assert.equal(exits[0], { pid: stuck, code: null, signal: 'SIGKILL', state: 'killing' } as never);
   assert.is(await next, 'resolved');
   const s = pool.status();
@@ -93,7 +94,7 @@ test('overload is logged once per interval with a count, not once per request', 
     const logged = (): string[] => lines.filter((l) => l.includes('queue full'));
     const counted = (): number => logged().reduce((sum, l) => sum + Number(/: (\d+) in the last/.exec(l)![1]), 0);
     // The last interval is flushed by a tick: wait for it rather than for a fixed time.
-    await waitFor('every rejection logged', () => counted() >= busy);
+    await eventually(() => counted() >= busy, GENEROUS_MS, 'every rejection logged');
     const elapsed = Date.now() - started;
     assert.ok(busy >= 40, `rejected ${busy}`);
     assert.is(counted(), busy);
@@ -117,7 +118,7 @@ test('a request whose deadline passes while it waits in the queue is answered ER
   assert.is(pool.status().queueLength, 1);
   assert.is(await first, 'ERR_TIMEOUT:deadline');
   assert.is(await second, 'ERR_TIMEOUT:queued');
-  await waitFor('the stuck worker to go', () => exits === 1);
+  await eventually(() => exits === 1, GENEROUS_MS, 'the stuck worker to go');
   assert.is(pool.status().counters.timeouts, 2);
 });
 
@@ -130,7 +131,7 @@ test('kill -9 mid-request: authentication fails and is not retried', async () =>
   assert.is(await outcome(auth), 'ERR_WORKER_DIED:not_retried');
   assert.is(pool.status().counters.retries, 0);
   assert.is(pool.status().counters.workerDeaths, 1);
-  await waitFor('a replacement', () => pool.status().idle === 2);
+  await eventually(() => pool.status().idle === 2, GENEROUS_MS, 'a replacement');
 });
 
 test('kill -9 mid-request: a lookup is retried once on another worker, and only once', async () => {
@@ -139,14 +140,14 @@ test('kill -9 mid-request: a lookup is retried once on another worker, and only 
   const lookup = pool.submit({ op: 'getpwnam', name: 'block-800' });
   const [first] = busyPids(pool);
   process.kill(first!, 'SIGKILL');
-  await waitFor('the retry to run', () => busyPids(pool).length === 1 && busyPids(pool)[0] !== first);
+  await eventually(() => busyPids(pool).length === 1 && busyPids(pool)[0] !== first, GENEROUS_MS, 'the retry to run');
   assert.equal(await lookup, { name: 'block-800', uid: 10000, gid: 10000, gecos: '', dir: '/home/block-800', shell: '/bin/sh' });
   assert.is(pool.status().counters.retries, 1);
 
   const twice = pool.submit({ op: 'getgrnam', name: 'block-3000' });
   const [a] = busyPids(pool);
   process.kill(a!, 'SIGKILL');
-  await waitFor('the retry to run', () => busyPids(pool).length === 1 && busyPids(pool)[0] !== a);
+  await eventually(() => busyPids(pool).length === 1 && busyPids(pool)[0] !== a, GENEROUS_MS, 'the retry to run');
   process.kill(busyPids(pool)[0]!, 'SIGKILL');
   assert.is(await outcome(twice), 'ERR_WORKER_DIED:retried');
 });
@@ -156,7 +157,7 @@ test('a worker is recycled after maxRequests and replaced', async () => {
   await pool.start();
   const first = pool.status().workers[0]!.pid;
   for (let i = 0; i < 3; i++) await pool.submit({ op: 'ping' });
-  await waitFor('the replacement', () => pool.status().idle === 1 && pool.status().workers[0]!.pid !== first);
+  await eventually(() => pool.status().idle === 1 && pool.status().workers[0]!.pid !== first, GENEROUS_MS, 'the replacement');
   assert.not.ok(isAlive(first));
   await pool.submit({ op: 'ping' });
   assert.is(pool.status().counters.recycled, 1);
@@ -167,7 +168,7 @@ test('reaping: after the load, one surplus spare per tick, oldest first, never a
   const pool = blockingPool({ minWorkers: 2, maxWorkers: 6, minSpare: 1, idleTimeoutMs: 300, tickMs: 100 }, 500);
   await pool.start();
   const burst = Array.from({ length: 6 }, (_, i) => pool.submit({ op: 'getpwuid', uid: i }));
-  await waitFor('growth to 6', () => pool.status().total === 6);
+  await eventually(() => pool.status().total === 6, GENEROUS_MS, 'growth to 6');
   await Promise.all(burst);
   const startedAt = new Map(pool.status().workers.map((w) => [w.pid, w.startedAt]));
   const reaps: { pid: number; at: number }[] = [];
@@ -176,7 +177,7 @@ test('reaping: after the load, one surplus spare per tick, oldest first, never a
   let longDoneAt = Infinity;
   const long = outcome(pool.submit({ op: 'getpwnam', name: 'block-2500' })).finally(() => (longDoneAt = Date.now()));
   const busy = busyPids(pool)[0]!;
-  await waitFor('reaping down to the minimum', () => pool.status().total === 2, 30_000);
+  await eventually(() => pool.status().total === 2, 30_000, 'reaping down to the minimum');
   // Not while it was busy: on a loaded machine the 2.5 s request may end before the reaping does,
   // and an idle worker may then be reaped like any other.
   assert.ok(!reaps.some((r) => r.pid === busy && r.at < longDoneAt), 'the busy worker was not reaped');
@@ -200,14 +201,14 @@ test('crash loop: workers that die at start are retried with backoff, one at a t
     if (pool.status().counters.startFailures > 0) concurrentStarts = Math.max(concurrentStarts, pool.status().starting);
   });
   await pool.start();
-  await waitFor('a few start failures', () => pool.status().counters.startFailures >= 3);
+  await eventually(() => pool.status().counters.startFailures >= 3, GENEROUS_MS, 'a few start failures');
   const t0 = Date.now();
   assert.is(await outcome(pool.submit({ op: 'ping' })), 'ERR_UNAVAILABLE:no_worker');
   // At once: no waiting for a worker that will not come (1 s leaves room for a loaded machine).
   assert.ok(Date.now() - t0 < 1000, 'answered at once');
   const before = pool.status().counters.spawned;
   const t1 = Date.now();
-  await waitFor('three more start attempts', () => pool.status().counters.spawned - before >= 3, 30_000);
+  await eventually(() => pool.status().counters.spawned - before >= 3, 30_000, 'three more start attempts');
   const ms = Date.now() - t1;
   // Backoff 100, 200, 400, 400 ... plus a start-up each: three attempts take at least two backoffs
   // at the 400 ms ceiling; a busy loop would take a few ms. A slow machine only makes it longer.
@@ -234,7 +235,7 @@ test('a worker that dies while idle is replaced to keep minWorkers', async () =>
   await pool.start();
   const victim = pool.status().workers[0]!.pid;
   process.kill(victim, 'SIGKILL');
-  await waitFor('the replacement', () => pool.status().idle === 2 && !pool.status().workers.some((w) => w.pid === victim));
+  await eventually(() => pool.status().idle === 2 && !pool.status().workers.some((w) => w.pid === victim), GENEROUS_MS, 'the replacement');
   assert.is(pool.status().counters.workerDeaths, 1);
 });
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { PoolClient, requestOnce } from '../../winbind-pool/client.ts';
 import type { PoolStatus } from '../../winbind-pool/pool-status.ts';
 import type { Group, GroupsResult, Passwd } from '../../winbind-pool/protocol.ts';
-import { cli, isAlive, outcome, startDaemon, waitFor, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { cli, isAlive, outcome, startDaemon, type Daemon } from '../../testing/winbind-pool/harness.ts';
+import { eventually, GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import { DOMAIN, startSambaDc, type SambaDc } from '../../testing/winbind-pool/samba-dc.ts';
 
 const ALICE_PW = 'Al1ce-Passw0rd';
@@ -25,10 +26,10 @@ let sock: string;
 const status = async (): Promise<PoolStatus> => (await requestOnce(sock, { op: 'status' })) as PoolStatus;
 const busyPid = async (): Promise<number> => {
   let pid = 0;
-  await waitFor('a busy worker', async () => {
+  await eventually(async () => {
     pid = (await status()).workers.find((w) => w.state === 'busy')?.pid ?? 0;
     return pid !== 0;
-  });
+  }, GENEROUS_MS, 'a busy worker');
   return pid;
 };
 
@@ -121,7 +122,7 @@ test('a flood of authentications past the queue: all answered (ok or ERR_BUSY), 
   }
   const peak = (await status()).counters.spawned;
   assert.ok(peak > 2, 'the pool grew');
-  await waitFor('reaping back to the minimum', async () => (await status()).total === 2, 60_000);
+  await eventually(async () => (await status()).total === 2, 60_000, 'reaping back to the minimum');
   assert.ok((await status()).counters.reaped >= 1);
 });
 
@@ -134,8 +135,8 @@ test('hung backend (domain child SIGSTOPped): the deadline fires, the stuck work
     assert.is(await outcome(requestOnce(sock, { op: 'ping' })), 'resolved');
     assert.is(await auth, 'ERR_TIMEOUT:deadline');
     assert.ok(Date.now() - t0 < DEADLINE_MS + 1500, 'answered at the deadline');
-    await waitFor('the stuck worker to be gone', () => !isAlive(stuck), 30_000);
-    await waitFor('a replacement', async () => (await status()).idle >= 1 && (await status()).total >= 2);
+    await eventually(() => !isAlive(stuck), 30_000, 'the stuck worker to be gone');
+    await eventually(async () => (await status()).idle >= 1 && (await status()).total >= 2, GENEROUS_MS, 'a replacement');
     // The user is not named: people type passwords into the user field (issue 17).
     assert.match(daemon.log(), new RegExp(`worker ${stuck} exceeded the ${DEADLINE_MS} ms deadline on auth: killing it`));
   });
@@ -157,7 +158,7 @@ test('kill -9 of a worker mid-request: the authentication fails (never retried),
     lookup.catch(() => undefined);
     const first = await busyPid();
     process.kill(first, 'SIGKILL');
-    await waitFor('the retry on another worker', async () => (await status()).workers.some((w) => w.state === 'busy' && w.pid !== first));
+    await eventually(async () => (await status()).workers.some((w) => w.state === 'busy' && w.pid !== first), GENEROUS_MS, 'the retry on another worker');
   });
   assert.is(((await lookup) as Passwd).uid, 20003);
   const after = (await status()).counters;
@@ -181,7 +182,7 @@ test('DC stopped: every answer says unavailable, never denied; the pool recovers
     await dc.startDc();
   }
   // Until winbind has reconnected to the restarted DC (not a fixed 200 ms).
-  await waitFor('the pool answering again', async () => (await outcome(requestOnce(sock, { op: 'auth', user: 'alice', password: ALICE_PW }))) === 'resolved', 60_000);
+  await eventually(async () => (await outcome(requestOnce(sock, { op: 'auth', user: 'alice', password: ALICE_PW }))) === 'resolved', 60_000, 'the pool answering again');
 });
 
 test.run();

@@ -8,11 +8,6 @@ import { poolSettings, type BackendSpec, type PoolSettings } from '../../winbind
 import type { WorkerLaunch } from '../../winbind-pool/worker-handle.ts';
 import { blockingSpec } from './blocking-backend.ts';
 
-/** Waits until `cond` holds; throws naming `what` after `timeoutMs` (testing/helpers/wait.ts). */
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = GENEROUS_MS): Promise<void> {
-  await eventually(cond, timeoutMs, what);
-}
-
 export { sleep } from '../helpers/wait.ts';
 
 export function isAlive(pid: number): boolean {
@@ -107,10 +102,10 @@ export async function startDaemon(args: string[], opts: { prefix?: string[]; env
   if (opts.wait !== false) {
     let gone = false;
     void exited.then(() => (gone = true));
-    await waitFor('the daemon to serve', () => {
+    await eventually(() => {
       if (gone) throw new Error(`daemon exited early:\n${log}`);
       return log.includes('serving on');
-    }, 30_000);
+    }, 30_000, 'the daemon to serve');
   }
   return daemon;
 }

@@ -11,7 +11,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, waitFor } from './harness.ts';
+import { ROOT } from './harness.ts';
+import { eventually, GENEROUS_MS } from '../helpers/wait.ts';
 
 export const REALM = 'LTSP.TEST';
 export const DOMAIN = 'LTSP';
@@ -102,17 +103,13 @@ export async function startSambaDc(): Promise<SambaDc> {
     let exited = false;
     proc.on('exit', () => (exited = true));
     // Samba's own test suite polls wbinfo -P; the DC answers after a few seconds.
-    await waitFor(
-      'the DC to answer wbinfo -P',
-      async () => {
-        if (exited) throw new Error(`samba exited at start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
-        return inside('wbinfo', ['-P']).then(
-          () => true,
-          () => false,
-        );
-      },
-      60_000,
-    );
+    await eventually(async () => {
+      if (exited) throw new Error(`samba exited at start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
+      return inside('wbinfo', ['-P']).then(
+        () => true,
+        () => false,
+      );
+    }, 60_000, 'the DC to answer wbinfo -P');
   };
 
   const dc: SambaDc = {
@@ -151,7 +148,7 @@ export async function startSambaDc(): Promise<SambaDc> {
       clearTimeout(timer);
       samba = null;
       // samba's children (winbindd and its own children) follow their parent.
-      await waitFor('the DC socket to go', async () => (await inside('wbinfo', ['-p']).then(() => false, () => true)), 20_000);
+      await eventually(async () => (await inside('wbinfo', ['-p']).then(() => false, () => true)), 20_000, 'the DC socket to go');
     },
     startDc,
     async stop() {
@@ -167,13 +164,13 @@ export async function startSambaDc(): Promise<SambaDc> {
     if (!existsSync('/run/samba')) mkdirSync('/run/samba', { recursive: true });
     // nsenter must not join before the holder has unshared (it would join our own namespaces).
     const ours = readlinkSync('/proc/self/ns/mnt');
-    await waitFor('the namespace holder', () => {
+    await eventually(() => {
       try {
         return readlinkSync(`/proc/${holder.pid}/ns/mnt`) !== ours;
       } catch {
         return false;
       }
-    });
+    }, GENEROUS_MS, 'the namespace holder');
     await inside('ip', ['link', 'set', 'lo', 'up']);
     // Only inside our mount namespace: a tmpfs over /run/samba and the DC's socket directory on top.
     await inside('sh', ['-c', `mount -t tmpfs tmpfs /run/samba && mkdir /run/samba/winbindd && mount --bind ${dir}/run/winbindd /run/samba/winbindd`]);
