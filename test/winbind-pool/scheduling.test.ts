@@ -181,9 +181,12 @@ test('reaping: after the load, one surplus spare per tick, oldest first, never a
   // Not while it was busy: on a loaded machine the 2.5 s request may end before the reaping does,
   // and an idle worker may then be reaped like any other.
   assert.ok(!reaps.some((r) => r.pid === busy && r.at < longDoneAt), 'the busy worker was not reaped');
-  for (let i = 1; i < reaps.length; i++) {
-    assert.ok(reaps[i]!.at - reaps[i - 1]!.at >= 80, 'one reap per tick');
-    assert.ok(startedAt.get(reaps[i - 1]!.pid)! <= startedAt.get(reaps[i]!.pid)!, 'oldest first');
+  for (let i = 1; i < reaps.length; i++) assert.ok(reaps[i]!.at - reaps[i - 1]!.at >= 80, 'one reap per tick');
+  // Oldest first among the idle ones: the long request's worker joins them only when it is done, so
+  // it may be reaped after younger ones (seen on a loaded machine); the others go oldest first.
+  const others = reaps.filter((r) => r.pid !== busy);
+  for (let i = 1; i < others.length; i++) {
+    assert.ok(startedAt.get(others[i - 1]!.pid)! <= startedAt.get(others[i]!.pid)!, `oldest first: ${JSON.stringify(reaps.map((r) => startedAt.get(r.pid)))}`);
   }
   assert.is(await long, 'resolved');
   assert.is(pool.status().counters.reaped, 4);
