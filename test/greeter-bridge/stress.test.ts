@@ -38,11 +38,15 @@ test('two processes churning the same queues: no signal, RSS and open descriptor
   const procs: Proc[] = ['1', '2'].map((tag) =>
     start(process.execPath, [...nodeFlags, '--expose-gc', '--import', 'tsx', 'testing/greeter-bridge/queue-churn.ts', String(DURATION_MS), `${base}-a`, `${base}-b`, tag]));
   const samples = new Map<Proc, Sample[]>(procs.map((p) => [p, []]));
-  const started = Date.now();
+  // Times count from each process's own start of churning (its "churning" line), not from the
+  // spawn: loading takes seconds on a loaded machine, and would otherwise fall in the windows below.
+  const churningSince = new Map<Proc, number>();
   while (procs.some((p) => p.child.exitCode === null && p.child.signalCode === null)) {
     await new Promise((r) => setTimeout(r, 200));
     for (const p of procs) {
-      const s = sample(p.child.pid!, Date.now() - started);
+      if (!churningSince.has(p) && /^churning$/m.test(p.stdout())) churningSince.set(p, Date.now());
+      const since = churningSince.get(p);
+      const s = since === undefined ? undefined : sample(p.child.pid!, Date.now() - since);
       if (s) samples.get(p)!.push(s);
     }
   }

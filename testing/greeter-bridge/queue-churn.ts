@@ -3,7 +3,7 @@
  * receive, close; start a listener on queue B, send to it, let the event loop deliver, close it;
  * every 50 cycles create and remove a queue of its own. Another process does the same on the same
  * two queues, so each steals the other's messages and opens what the other is closing.
- * Prints "cycles N messages M" and exits 0.
+ * Prints "churning" once loaded, then at the end "cycles N messages M", and exits 0.
  *   node --expose-gc --import tsx testing/greeter-bridge/queue-churn.ts DURATION_MS QUEUE_A QUEUE_B TAG
  */
 import { readKernelLimits } from '../../greeter-bridge/limits.ts';
@@ -16,6 +16,7 @@ const end = Date.now() + durationMs;
 const payload = Buffer.from(`churn ${tag} `.padEnd(200, 'x'));
 let cycles = 0;
 let messages = 0;
+console.log('churning'); // the parent's clock for its samples starts here, after loading
 while (Date.now() < end) {
   const a = MessageQueue.open(queueA);
   try {
