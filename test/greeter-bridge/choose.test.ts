@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUSY, downAddress, IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
-import { BIN, cleanup, eventually, ROOT, sleep, startServe, tempDir, uniqueQueues, type Proc } from '../../testing/greeter-bridge/helpers.ts';
+import { BIN, cleanup, eventually, ROOT, startServe, tempDir, uniqueQueues, type Proc } from '../../testing/greeter-bridge/helpers.ts';
+import { GENEROUS_MS } from '../../testing/helpers/wait.ts';
 
 const TMUX = ['-L', `gbt-${process.pid}`, '-f', '/dev/null'];
 // Async: the fleet answers from this process's event loop, which a sync exec would stall.
@@ -34,12 +35,14 @@ async function startChooser(session: string): Promise<void> {
 }
 
 async function waitScreen(session: string, pattern: RegExp, what: string): Promise<string> {
-  const end = Date.now() + 15_000;
-  for (;;) {
-    const text = await screen(session);
-    if (pattern.test(text)) return text;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-    await sleep(50);
+  let text = '';
+  try {
+    return await eventually(async () => {
+      text = await screen(session);
+      return pattern.test(text) && text;
+    }, GENEROUS_MS, what, 50);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; screen:\n${text}`);
   }
 }
 
@@ -83,7 +86,7 @@ test('the list shows status and load, the recommended server preselected, refres
   const done = await waitScreen('pick', /EXIT=\d+/, 'the chooser to exit');
   assert.match(done, new RegExp(`${escape(busy.name)}\\s+EXIT=0`));
   // The file holds the host name only: the advertise port is not LDM's (issue 11).
-  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.host}\n`, 5000, 'the choice in the output file');
+  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.host}\n`, GENEROUS_MS, 'the choice in the output file');
 });
 
 test('q leaves without choosing (exit 4); the terminal is restored', async () => {

@@ -82,10 +82,10 @@ test('a queue removed under a running bridge is made again at the next poll, onc
   const serve = await startServe(q, server.name, ['--interval', '0.3', '--output', output, '--msgsize', '1024']);
   unlinkQueue(q.choiceQueue);
   unlinkQueue(q.queue);
-  await serve.waitFor('stderr', new RegExp(`queue ${q.choiceQueue} disappeared: created it again`), 10_000);
-  await serve.waitFor('stderr', new RegExp(`queue ${q.queue} disappeared: creating it again`), 10_000);
+  await serve.waitFor('stderr', new RegExp(`queue ${q.choiceQueue} disappeared: created it again`), GENEROUS_MS);
+  await serve.waitFor('stderr', new RegExp(`queue ${q.queue} disappeared: creating it again`), GENEROUS_MS);
   assert.ok(sendMessage(q.choiceQueue, encodeChoice(server.name)));
-  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${server.host}\n`, 10_000, 'the choice through the new queue'); // the host name only: what LDM connects to
+  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${server.host}\n`, GENEROUS_MS, 'the choice through the new queue'); // the host name only: what LDM connects to
   await watchOnce(q);
   const polled = (await status(q.queue)).polls!;
   await eventually(async () => (await status(q.queue)).polls! >= polled + 3, GENEROUS_MS, 'three more polls', 100); // nothing more to say
@@ -107,7 +107,7 @@ test('EINTR on every queue call (strace fault injection, every other call): the 
   assert.is(await watch.exited, 0, watch.stderr());
   assert.match(watch.stdout(), /"servers":\[\{"server":"127\.0\.0\.2:\d+","status":"Idle"/);
   assert.ok(sendMessage(q.choiceQueue, encodeChoice(server.name)));
-  await eventually(() => existsSync(output), 10_000, 'the choice file');
+  await eventually(() => existsSync(output), GENEROUS_MS, 'the choice file');
   const s = await status(q.queue);
   assert.ok(s.published! >= 2 && s.publishErrors === 0, JSON.stringify(s));
   process.kill(tracee(serve), 'SIGTERM');
@@ -160,7 +160,7 @@ test('kernel limits exhausted while running (RLIMIT_MSGQUEUE lowered, snapshot q
   const soft = execFileSync('prlimit', ['--pid', pid, '--msgqueue', '--raw', '--noheadings', '--output=SOFT'], { encoding: 'utf8' }).trim();
   execFileSync('prlimit', ['--pid', pid, '--msgqueue=1:']); // the soft limit only: raising a hard one back needs CAP_SYS_RESOURCE
   unlinkQueue(q.queue);
-  await serve.waitFor('stderr', /publishing snapshot \d+ failed: .*EMFILE.*ulimit -q/, 10_000);
+  await serve.waitFor('stderr', /publishing snapshot \d+ failed: .*EMFILE.*ulimit -q/, GENEROUS_MS);
   await eventually(async () => (await status(q.queue)).publishErrors! >= 5, GENEROUS_MS, 'five failing polls', 100);
   assert.is(lines(serve, /publishing snapshot \d+ failed/).length, 1, serve.stderr());
   execFileSync('prlimit', ['--pid', pid, `--msgqueue=${soft}:`]);

@@ -7,6 +7,7 @@ import { checkQueueSize, readKernelLimits } from '../../greeter-bridge/limits.ts
 import { MessageQueue, queueName, unlinkQueue } from '../../greeter-bridge/mq.ts';
 import { listenQueue, publishLatest, sendMessage } from '../../greeter-bridge/transport.ts';
 import { cleanup, eventually, ROOT, start, trackQueue } from '../../testing/greeter-bridge/helpers.ts';
+import { GENEROUS_MS } from '../../testing/helpers/wait.ts';
 import { largeSnapshot } from '../../testing/greeter-bridge/sample.ts';
 
 const limits = readKernelLimits();
@@ -163,7 +164,7 @@ test('a listener sees messages already waiting, then a burst from another proces
         if (sent >= 500) { clearInterval(t); console.log('sent', sent); }
       }, 2);`], { cwd: ROOT });
     const sent = Number((await writer.waitFor('stdout', /sent (\d+)/, 30_000))[1]);
-    await eventually(() => got.length >= 1 + sent, 10_000, `${1 + sent} messages, have ${got.length}`);
+    await eventually(() => got.length >= 1 + sent, GENEROUS_MS, `${1 + sent} messages, have ${got.length}`);
     assert.is(new Set(got).size, 1 + sent);
   } finally {
     listener.close();
@@ -205,7 +206,7 @@ test('regression: a queue filled to the brim right after a drain is still read (
   });
   try {
     sendMessage(name, Buffer.from('first'));
-    await eventually(() => got.length === 1 + SIZE.maxMessages, 5000, `${1 + SIZE.maxMessages} messages, have ${got.length}`);
+    await eventually(() => got.length === 1 + SIZE.maxMessages, GENEROUS_MS, `${1 + SIZE.maxMessages} messages, have ${got.length}`);
   } finally {
     listener.close();
   }
@@ -222,7 +223,7 @@ test('a listener follows a queue that was removed and made again (checkEveryMs)'
     unlinkQueue(name);
     ensureQueue({ name, size, mode: 0o600 }, limits);
     sendMessage(name, Buffer.from('to the new queue'));
-    await eventually(() => got.length === 1, 5000, 'the message on the recreated queue');
+    await eventually(() => got.length === 1, GENEROUS_MS, 'the message on the recreated queue');
     assert.equal(got, ['to the new queue']);
     assert.equal(errors, []);
   } finally {

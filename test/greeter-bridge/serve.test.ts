@@ -88,7 +88,7 @@ test('get_hosts reads the cache the bridge writes, and it is fresh', () => {
 
 test('a valid choice is written where LDM reads it: the host name only, no advertise port (issue 11)', async () => {
   assert.ok(sendMessage(q.choiceQueue, encodeChoice(busy.name)));
-  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.host}\n`, 5000, 'the choice file');
+  await eventually(() => existsSync(output) && readFileSync(output, 'utf8') === `${busy.host}\n`, GENEROUS_MS, 'the choice file');
   await serve.waitFor('stderr', new RegExp(`choice accepted: ${busy.name.replaceAll('.', '\\.')}`));
 });
 

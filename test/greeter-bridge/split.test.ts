@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { MessageQueue } from '../../greeter-bridge/mq.ts';
 import { IDLE, startFleetServer, stopFleet, type FleetServer } from '../../testing/greeter-bridge/fleet.ts';
 import { bridgeRun, cleanup, eventually, ROOT, start, startServe, tempDir, uniqueQueues } from '../../testing/greeter-bridge/helpers.ts';
+import { GENEROUS_MS } from '../../testing/helpers/wait.ts';
 
 const q = uniqueQueues('split');
 const fleet: FleetServer[] = [];
@@ -24,7 +25,7 @@ test.after(async () => {
 test('30 servers in 512-byte messages: several parts, reassembled whole by watch and by the C greeter', async () => {
   const serve = await startServe(q, fleet.map((s) => s.name).join(','), ['--interval', '60', '--msgsize', '512', '--remove-queues']);
   const queue = MessageQueue.open(q.queue);
-  const parts = await eventually(() => queue.length, 10_000, 'the first snapshot');
+  const parts = await eventually(() => queue.length, GENEROUS_MS, 'the first snapshot');
   queue.close();
   assert.ok(parts >= 3, `${parts} parts waiting`);
 
