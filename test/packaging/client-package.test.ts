@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { clientFixture, copyDeb, hostsAsLdmSees, SERVERS, SITE } from '../../testing/debian/client-site.ts';
+import { clientFixture, copyDeb, hostsAsLdmSees, SITE, SITE_ENV } from '../../testing/debian/client-site.ts';
 import { execStart } from '../../testing/debian/units.ts';
 
 const f = clientFixture(test);
@@ -29,9 +29,9 @@ test('apt installs ltsp-balance-client into the chroot, with Debian\'s nodejs as
 test('the hook, run as screen.d/ldm runs it, chooses among real advertise daemons', () => {
   hostsAsLdmSees(f.sys);
   // The 2007 path, and the administrator's check.
-  const old = f.sys.exec(['/usr/lib/ltsp/get_hosts'], { env: { LDM_BALANCE_SERVERS: SERVERS } });
+  const old = f.sys.exec(['/usr/lib/ltsp/get_hosts'], { env: SITE_ENV });
   assert.is(old.stdout.split(/\s+/)[0], SITE.idle, old.stderr);
-  const explain = f.sys.exec(['/usr/share/ltsp/get_hosts', '--explain'], { env: { LDM_BALANCE_SERVERS: SERVERS } });
+  const explain = f.sys.exec(['/usr/share/ltsp/get_hosts', '--explain'], { env: SITE_ENV });
   assert.match(explain.stdout + explain.stderr, new RegExp(SITE.dead.replace(/\./g, '\\.')));
 });
 
@@ -44,7 +44,7 @@ test('the postinst wrote the hook\'s V8 code cache with the chroot\'s nodejs, an
   const header = readFileSync(cache).subarray(0, 200).toString('latin1').split('\n')[0]!;
   assert.match(header, new RegExp(`^ltsp-balance-v8cache/1 ${node.replace(/\./g, '\\.')} \\w+ [0-9a-f]{64} \\d+ \\d+$`));
   const ldm = 'LDM_SERVER=$(/usr/share/ltsp/get_hosts); echo "$LDM_SERVER"';
-  const r = f.sys.exec(['sh', '-c', ldm], { env: { LDM_BALANCE_SERVERS: SERVERS, LTSP_BALANCE_DEBUG: '1' } });
+  const r = f.sys.exec(['sh', '-c', ldm], { env: { ...SITE_ENV, LTSP_BALANCE_DEBUG: '1' } });
   assert.is(r.stdout.split(/\s+/)[0], SITE.idle, r.stderr);
   assert.match(r.stderr, /^<7>get_hosts: code cache \/var\/cache\/ltsp-balance\/get_hosts\.cjs\.v8cache used$/m);
 });
@@ -55,7 +55,7 @@ test('a new nodejs in the chroot triggers the postinst, which writes the cache a
   const deb = f.sys.mustExec(['sh', '-c', 'ls /var/cache/apt/archives/nodejs_*.deb']).trim().split('\n')[0]!;
   f.sys.mustExec(['dpkg', '-i', deb]);
   assert.ok(existsSync(cache), 'dpkg ran the client\'s trigger: the cache is back');
-  const r = f.sys.exec(['/usr/share/ltsp/get_hosts', '--servers', SERVERS], { env: { LTSP_BALANCE_DEBUG: '1' } });
+  const r = f.sys.exec(['/usr/share/ltsp/get_hosts'], { env: { ...SITE_ENV, LTSP_BALANCE_DEBUG: '1' } });
   assert.match(r.stderr, / used$/m, r.stderr);
 });
 
@@ -71,7 +71,7 @@ test('the greeter bridge package: its unit\'s ExecStart as installed publishes t
   // Queue names of our own: the bridge's one-instance lock is an abstract socket, shared with the host's
   // network namespace (and with other tests' bridges).
   const queues = { LDM_BALANCE_BRIDGE_QUEUE: `/ltsp-pkg-${process.pid}-s`, LDM_BALANCE_BRIDGE_CHOICE_QUEUE: `/ltsp-pkg-${process.pid}-c` };
-  const r = f.sys.exec(['sh', '-c', script, 'sh', ...argv], { ipc: true, env: { LDM_BALANCE_SERVERS: SERVERS, ...queues }, timeoutMs: 120_000 });
+  const r = f.sys.exec(['sh', '-c', script, 'sh', ...argv], { ipc: true, env: { ...SITE_ENV, ...queues }, timeoutMs: 120_000 });
   assert.is(r.status, 0, r.stderr);
   const snapshot = r.stdout.trim().split('\n').at(-1)!;
   for (const h of Object.values(SITE)) assert.ok(snapshot.includes(`"server":"${h}"`), `${h} in ${snapshot}`);

@@ -15,6 +15,12 @@ const net = `127.${50 + (process.pid % 150)}.${(process.pid >> 8) % 250}`;
 export const SITE = { idle: `${net}.11`, busy: `${net}.12`, dead: `${net}.13` };
 /** LDM_BALANCE_SERVERS: the idle server is not listed first. */
 export const SERVERS = `${SITE.busy} ${SITE.idle} ${SITE.dead}`;
+/**
+ * The hook's environment in these tests: the servers, and (they test the package, not the deadline)
+ * a deadline and no round-trip ceiling that a loaded machine keeps: with the defaults, 300 ms and
+ * 100 ms, a late answer made the idle daemon Busy or Down and the busy one came first.
+ */
+export const SITE_ENV: Readonly<Record<string, string>> = { LDM_BALANCE_SERVERS: SERVERS, LDM_BALANCE_TIMEOUT_MS: '3000', LDM_BALANCE_MAX_RTT_MS: '0' };
 
 export interface ClientFixture {
   /** A fresh chroot of the cached Debian system. */
@@ -61,7 +67,7 @@ export function copyDeb(chroot: Chroot, debs: readonly string[], name: string): 
 /** screen.d/ldm's use of the hook: its output captured, split on whitespace; the idle server first. */
 export function hostsAsLdmSees(chroot: Chroot): string[] {
   const ldm = 'LDM_SERVER=$(/usr/share/ltsp/get_hosts); set -- $LDM_SERVER; echo "$#"; for h in "$@"; do echo "$h"; done';
-  const r = chroot.exec(['sh', '-c', ldm], { env: { LDM_BALANCE_SERVERS: SERVERS } });
+  const r = chroot.exec(['sh', '-c', ldm], { env: SITE_ENV });
   assert.is(r.status, 0, r.stderr);
   const [count, ...hosts] = r.stdout.trim().split('\n');
   assert.is(Number(count), hosts.length);
