@@ -12,7 +12,9 @@ setLogSink((line) => void logged.push(line));
 test.after.each(() => fleet.close());
 test.after(() => setLogSink(undefined));
 
-const env = (extra: Record<string, string>) => ({ LDM_BALANCE_CACHE: '/nonexistent/survey.json', LDM_BALANCE_DISCOVER: 'N', ...extra });
+// Not about timing: the fake servers answer from this very process, which a loaded machine can stall
+// past the default 300 ms deadline before they have even read the query: 3 s, no RTT ceiling.
+const env = (extra: Record<string, string>) => ({ LDM_BALANCE_CACHE: '/nonexistent/survey.json', LDM_BALANCE_DISCOVER: 'N', LDM_BALANCE_TIMEOUT_MS: '3000', LDM_BALANCE_MAX_RTT_MS: '0', ...extra });
 
 test('an unexpected failure after the list is known: logged once, the configured list printed, exit 1', async () => {
   await fleet.start(2, { ad: sampleAdvertisement({ hostname: 'app2' }) });
