@@ -65,7 +65,7 @@ test('the summary is read when the file changes, not at every sample', async () 
     wrapper: ['strace', '-f', '-qq', '-e', 'trace=openat', '-o', trace, '--'],
     args: ['--pool-summary', summary, '--sample-interval', '100'],
   });
-  await until('<pool> advertised', async () => (parseAdvertisement(await fetchTcp(d.port)).pool?.workers === 2 ? true : undefined));
+  await eventually(async () => parseAdvertisement(await fetchTcp(d.port)).pool?.workers === 2, GENEROUS_MS, '<pool> advertised');
   await new Promise((r) => setTimeout(r, 1500)); // 15 samples with no change
   // SIGTERM to strace would only detach it: stop the daemon itself; strace ends with it.
   const daemonPid = Number(readFileSync(`/proc/${d.child.pid}/task/${d.child.pid}/children`, 'utf8').trim().split(' ')[0]);
@@ -82,16 +82,16 @@ test('a summary replaced by rename, or a runtime directory made again, is follow
   writeFileAtomic(summary, summaryText(2));
   const d = await startDaemon({ args: ['--pool-summary', summary, '--sample-interval', '100'] });
   const workers = async () => parseAdvertisement(await fetchTcp(d.port)).pool?.workers;
-  await until('2 workers', async () => ((await workers()) === 2 ? true : undefined));
+  await eventually(async () => (await workers()) === 2, GENEROUS_MS, '2 workers');
   writeFileAtomic(summary, summaryText(3)); // as the pool writes it: a temporary file renamed over
-  await until('3 workers after the rename', async () => ((await workers()) === 3 ? true : undefined));
+  await eventually(async () => (await workers()) === 3, GENEROUS_MS, '3 workers after the rename');
   rmSync(dir, { recursive: true }); // the pool stopped: systemd removes its RuntimeDirectory
-  await until('no <pool> once the directory is gone', async () => ((await workers()) === undefined ? true : undefined));
+  await eventually(async () => (await workers()) === undefined, GENEROUS_MS, 'no <pool> once the directory is gone');
   mkdirSync(dir); // the pool started again
   writeFileAtomic(summary, summaryText(4));
-  await until('4 workers in the new directory', async () => ((await workers()) === 4 ? true : undefined));
+  await eventually(async () => (await workers()) === 4, GENEROUS_MS, '4 workers in the new directory');
   writeFileAtomic(summary, summaryText(5));
-  await until('5 workers: the new directory is watched too', async () => ((await workers()) === 5 ? true : undefined));
+  await eventually(async () => (await workers()) === 5, GENEROUS_MS, '5 workers: the new directory is watched too');
 });
 
 test('wire: <pool> round-trips, is checked, and a full UDP document with it still fits the query', () => {
