@@ -1,7 +1,7 @@
 /** Shared helpers of the winbind-pool tests (not a test file itself). */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { runProcess, type ProcessResult } from '../helpers/process.ts';
-import { eventually, GENEROUS_MS } from '../helpers/wait.ts';
+import { eventually } from '../helpers/wait.ts';
 import { fileURLToPath } from 'node:url';
 import { Pool } from '../../winbind-pool/pool.ts';
 import { poolSettings, type BackendSpec, type PoolSettings } from '../../winbind-pool/settings.ts';
