@@ -108,26 +108,22 @@ try {
     const base = samples.get('node -e 0')!;
     const ratio = (name: string, what: 'wall' | 'cpu' | 'rss'): number => median(samples.get(name)![what]) / median(base[what]);
     const fmt = (xs: number[], scale = 1): string => `${(median(xs) / scale).toFixed(1)} [${(Math.min(...xs) / scale).toFixed(1)}..${(Math.max(...xs) / scale).toFixed(1)}]`;
-    rows.push({
-      node: `${version}${TARGETS.includes(version) ? '' : ' (info)'}`,
-      'node -e 0 ms': fmt(base.wall),
-      'floor ms': fmt(samples.get('floor')!.wall),
-      'hook ms': fmt(samples.get('hook')!.wall),
-      'hook x node': ratio('hook', 'wall'),
-      'floor x node': ratio('floor', 'wall'),
-      'hook x floor': median(samples.get('hook')!.wall) / median(samples.get('floor')!.wall),
-      'no cache ms': fmt(samples.get('hook, no cache')!.wall),
-      'no cache x node': ratio('hook, no cache', 'wall'),
+    const label = `${version}${TARGETS.includes(version) ? '' : ' (info)'}`;
+    // The same columns for wall and CPU time: each side's median [min..max] and the ratios.
+    const timeColumns = (what: 'wall' | 'cpu', unit: string): Record<string, string | number> => ({
+      [`node -e 0 ${unit}`]: fmt(base[what]),
+      [`floor ${unit}`]: fmt(samples.get('floor')![what]),
+      [`hook ${unit}`]: fmt(samples.get('hook')![what]),
+      'hook x node': ratio('hook', what),
+      'floor x node': ratio('floor', what),
+      'hook x floor': median(samples.get('hook')![what]) / median(samples.get('floor')![what]),
+      [`no cache ${unit}`]: fmt(samples.get('hook, no cache')![what]),
+      'no cache x node': ratio('hook, no cache', what),
     });
+    rows.push({ node: label, ...timeColumns('wall', 'ms') });
     cpuRows.push({
-      node: `${version}${TARGETS.includes(version) ? '' : ' (info)'}`,
-      'node -e 0 CPU ms': fmt(base.cpu),
-      'floor CPU': fmt(samples.get('floor')!.cpu),
-      'hook CPU': fmt(samples.get('hook')!.cpu),
-      'hook x node': ratio('hook', 'cpu'),
-      'floor x node': ratio('floor', 'cpu'),
-      'no cache CPU': fmt(samples.get('hook, no cache')!.cpu),
-      'no cache x node': ratio('hook, no cache', 'cpu'),
+      node: label,
+      ...timeColumns('cpu', 'CPU ms'),
       'RSS node MiB': fmt(base.rss, 1024),
       'RSS hook': fmt(samples.get('hook')!.rss, 1024),
       'RSS hook x node': ratio('hook', 'rss'),
